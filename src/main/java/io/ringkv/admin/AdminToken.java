@@ -1,0 +1,57 @@
+package io.ringkv.admin;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bearer token that guards {@code /api/**}. When none is configured, a random 256-bit token is
+ * written (owner-only, atomically) to a file so that only someone who can read the node's files
+ * can administer it.
+ */
+public final class AdminToken {
+    private static final Logger log = LoggerFactory.getLogger(AdminToken.class);
+    public static final String FILE_NAME = "admin.token";
+
+    private final byte[] token;
+
+    private AdminToken(String token) {
+        this.token = token.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The configured token, or a fresh one written to {@code dir/admin.token}. */
+    public static AdminToken configuredOrGenerated(String configured, Path dir) {
+        if (!configured.isBlank()) {
+            return new AdminToken(configured);
+        }
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        String token = HexFormat.of().formatHex(random);
+        Path file = dir.resolve(FILE_NAME).toAbsolutePath();
+        try {
+            Files.createDirectories(dir);
+            Path temp = Files.createTempFile(dir, FILE_NAME, ".tmp",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(temp, token + "\n");
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the admin token to " + file, e);
+        }
+        log.info("admin token written to {} (set ringkv.admin.token to choose one)", file);
+        return new AdminToken(token);
+    }
+
+    /** Compares in constant time, so the response time does not reveal how much of a guess was right. */
+    public boolean matches(String presented) {
+        return presented != null && MessageDigest.isEqual(token, presented.getBytes(StandardCharsets.UTF_8));
+    }
+}

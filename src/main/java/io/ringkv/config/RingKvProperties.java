@@ -1,0 +1,117 @@
+package io.ringkv.config;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.AssertTrue;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Every {@code ringkv.*} property. Unknown names fail start-up (a typo must not silently fall back
+ * to a default), and every value is checked against its bounds with a message that names it.
+ * The README's property table is generated from the same names and defaults; keep them in step.
+ */
+@Validated
+@ConfigurationProperties(prefix = "ringkv", ignoreUnknownFields = false)
+public record RingKvProperties(
+        @Valid @NotNull @DefaultValue Node node,
+        @Valid @NotNull @DefaultValue Limits limits,
+        @Valid @NotNull @DefaultValue Storage storage,
+        @Valid @NotNull @DefaultValue Admin admin) {
+
+    /**
+     * The node's data-plane listeners.
+     *
+     * @param id stable node id; empty means {@code node-<port>}
+     * @param host address the UDP and TCP listeners bind to
+     * @param port UDP and TCP port of the data plane (the same number for both)
+     * @param ioThreads event-loop threads; 0 means one per available processor
+     * @param replyCacheTtl how long replies are kept for at-most-once; longer than clients' retry window
+     * @param replyCacheSize off-heap memory for cached replies; when full of unexpired replies the
+     *     node answers OVERLOAD
+     * @param inflightMax requests accepted but not yet answered (waiting on storage); beyond it OVERLOAD
+     */
+    public record Node(
+            @DefaultValue("") String id,
+            @NotBlank @DefaultValue("127.0.0.1") String host,
+            @Min(1) @Max(65535) @DefaultValue("43100") int port,
+            @Min(0) @Max(64) @DefaultValue("0") int ioThreads,
+            @NotNull @DefaultValue("7s") Duration replyCacheTtl,
+            @NotNull @DefaultValue("128MB") DataSize replyCacheSize,
+            @Min(1) @Max(1_000_000) @DefaultValue("8192") int inflightMax) {
+
+        public String idOrDefault() {
+            return id.isBlank() ? "node-" + port : id;
+        }
+
+        @AssertTrue(message = "ringkv.node.reply-cache-ttl must be between 1s and 10m")
+        public boolean isReplyCacheTtlValid() {
+            return replyCacheTtl != null
+                    && replyCacheTtl.compareTo(Duration.ofSeconds(1)) >= 0
+                    && replyCacheTtl.compareTo(Duration.ofMinutes(10)) <= 0;
+        }
+
+        @AssertTrue(message = "ringkv.node.reply-cache-size must be between 1MB and 4GB")
+        public boolean isReplyCacheSizeValid() {
+            return replyCacheSize != null
+                    && replyCacheSize.toBytes() >= DataSize.ofMegabytes(1).toBytes()
+                    && replyCacheSize.toBytes() <= DataSize.ofGigabytes(4).toBytes();
+        }
+    }
+
+    /**
+     * Limits on what clients may send. The UDP defaults are the CPEN 431 protocol's.
+     *
+     * @param keyBytesMax longest key
+     * @param valueBytesMax longest value
+     * @param frameBytesMax longest TCP frame or UDP datagram accepted
+     */
+    public record Limits(
+            @Min(1) @Max(65_535) @DefaultValue("32") int keyBytesMax,
+            @Min(0) @Max(1_048_576) @DefaultValue("10000") int valueBytesMax,
+            @Min(512) @Max(16_777_216) @DefaultValue("65507") int frameBytesMax) {
+
+        @AssertTrue(message = "ringkv.limits.frame-bytes-max must leave room for a key and a value of the maximum sizes")
+        public boolean isFrameRoomy() {
+            return frameBytesMax >= keyBytesMax + valueBytesMax + 128;
+        }
+    }
+
+    /**
+     * Where and how data is kept.
+     *
+     * @param engine {@code memory} (bounded, lost on restart)
+     * @param dir directory for the node's files (data, admin token)
+     * @param maxBytes storage budget; 0 means automatic (for {@code memory}: a third of the heap)
+     */
+    public record Storage(
+            @NotNull @DefaultValue("memory") Engine engine,
+            @NotNull @DefaultValue("data") Path dir,
+            @NotNull @DefaultValue("0") DataSize maxBytes) {
+
+        @AssertTrue(message = "ringkv.storage.max-bytes must not be negative")
+        public boolean isMaxBytesValid() {
+            return maxBytes != null && maxBytes.toBytes() >= 0;
+        }
+    }
+
+    /** Storage engines a node can run. */
+    public enum Engine {
+        memory
+    }
+
+    /**
+     * The admin plane.
+     *
+     * @param token bearer token for {@code /api/**}; empty means generate one into
+     *     {@code <storage dir>/admin.token}
+     */
+    public record Admin(@DefaultValue("") String token) {}
+}

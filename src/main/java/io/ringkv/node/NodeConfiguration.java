@@ -1,0 +1,87 @@
+package io.ringkv.node;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.ringkv.admin.AdminToken;
+import io.ringkv.admin.AdminTokenFilter;
+import io.ringkv.config.RingKvProperties;
+import io.ringkv.storage.StorageEngine;
+import io.ringkv.storage.memory.MemoryEngine;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Profile;
+
+/** Wires the node role from plain-Java parts. */
+@Configuration(proxyBeanMethods = false)
+@Profile("node")
+class NodeConfiguration {
+    /** Stripes of the reply cache: enough that event loops rarely contend on one lock. */
+    private static final int REPLY_CACHE_STRIPES = 16;
+
+    @Bean
+    AdminToken adminToken(RingKvProperties properties) {
+        return AdminToken.configuredOrGenerated(properties.admin().token(), properties.storage().dir());
+    }
+
+    @Bean
+    FilterRegistrationBean<AdminTokenFilter> adminTokenFilter(AdminToken token) {
+        var registration = new FilterRegistrationBean<>(new AdminTokenFilter(token));
+        registration.addUrlPatterns("/*");
+        return registration;
+    }
+
+    @Bean(destroyMethod = "close")
+    StorageEngine storageEngine(RingKvProperties properties) {
+        var storage = properties.storage();
+        return switch (storage.engine()) {
+            case memory -> new MemoryEngine(storage.maxBytes().toBytes() > 0
+                    ? storage.maxBytes().toBytes()
+                    : Runtime.getRuntime().maxMemory() / 3);
+        };
+    }
+
+    @Bean(destroyMethod = "close")
+    ReplyCache replyCache(RingKvProperties properties) {
+        var node = properties.node();
+        var cache = new ReplyCache(node.replyCacheSize().toBytes(), node.replyCacheTtl().toNanos(),
+                REPLY_CACHE_STRIPES, System::nanoTime);
+        int needed = RequestProcessor.replyBytesMax(properties.limits().valueBytesMax());
+        if (cache.replyBytesMax() < needed) {
+            cache.close();
+            // Otherwise every GET of a large value would be answered OVERLOAD forever.
+            throw new IllegalStateException("ringkv.node.reply-cache-size=" + node.replyCacheSize()
+                    + " is too small for ringkv.limits.value-bytes-max=" + properties.limits().valueBytesMax()
+                    + ": each of its " + REPLY_CACHE_STRIPES + " stripes must hold a reply of " + needed + " bytes");
+        }
+        return cache;
+    }
+
+    @Bean
+    NodeMetrics nodeMetrics(MeterRegistry registry, StorageEngine storage, ReplyCache replies) {
+        return new NodeMetrics(registry, storage, replies);
+    }
+
+    @Bean
+    ProcessNode processNode(ConfigurableApplicationContext context) {
+        return new ProcessNode(context);
+    }
+
+    @Bean
+    RequestProcessor requestProcessor(RingKvProperties properties, ProcessNode process, StorageEngine storage,
+            ReplyCache replies, NodeMetrics metrics) {
+        var limits = properties.limits();
+        return new RequestProcessor(process, storage, replies, metrics, properties.node().inflightMax(),
+                limits.keyBytesMax(), limits.valueBytesMax());
+    }
+
+    @Bean
+    NodeListeners nodeListeners(RingKvProperties properties, RequestProcessor processor) {
+        return new NodeListeners(properties, processor);
+    }
+
+    @Bean
+    StorageHealthIndicator storageHealthIndicator(StorageEngine storage) {
+        return new StorageHealthIndicator(storage);
+    }
+}

@@ -1,0 +1,154 @@
+package io.ringkv.transport;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.DecoderException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A TCP listener for varint-length-prefixed frames. Requests on one connection may be pipelined;
+ * replies go back as each completes (clients match them by messageID). A connection whose peer
+ * does not read its replies stops being read once its outbound buffer passes the high-water mark,
+ * so one slow client cannot fill our memory.
+ */
+public final class TcpServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TcpServer.class);
+    private static final int WRITE_HIGH_WATER_BYTES = 1 << 20;
+    private static final int WRITE_LOW_WATER_BYTES = 256 << 10;
+
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final Channel channel;
+
+    public TcpServer(Transports transports, InetSocketAddress bind, int threads, int frameBytesMax,
+            PacketHandler handler) throws InterruptedException {
+        boss = transports.newGroup(1, "ringkv-tcp-accept");
+        workers = transports.newGroup(threads, "ringkv-tcp");
+        try {
+            channel = new ServerBootstrap()
+                    .group(boss, workers)
+                    .channel(transports.serverSocketChannel())
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                            new WriteBufferWaterMark(WRITE_LOW_WATER_BYTES, WRITE_HIGH_WATER_BYTES))
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline()
+                                    .addLast("frames", new VarintFrameDecoder(frameBytesMax))
+                                    .addLast("requests", new Inbound(handler));
+                        }
+                    })
+                    .bind(bind).sync().channel();
+            log.info("TCP listening on {} ({} x {})", channel.localAddress(), threads, transports.describe());
+        } catch (InterruptedException | RuntimeException e) {
+            closeGroups();
+            throw e;
+        }
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) channel.localAddress();
+    }
+
+    @Override
+    public void close() {
+        channel.close().syncUninterruptibly();
+        closeGroups();
+    }
+
+    private void closeGroups() {
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** Writes one reply frame: varint length then the bytes, without copying the bytes. */
+    static ByteBuf frame(byte[] bytes) {
+        ByteBuf header = Unpooled.buffer(5, 5);
+        int value = bytes.length;
+        while ((value & ~0x7f) != 0) {
+            header.writeByte((value & 0x7f) | 0x80);
+            value >>>= 7;
+        }
+        header.writeByte(value);
+        return Unpooled.wrappedBuffer(header, Unpooled.wrappedBuffer(bytes));
+    }
+
+    private static final class Inbound extends SimpleChannelInboundHandler<ByteBuf> {
+        private final PacketHandler handler;
+        /**
+         * Set on the event loop when a frame is rejected: frames already split off the same read
+         * batch must not run after we decided the stream cannot be trusted.
+         */
+        private boolean rejected;
+
+        Inbound(PacketHandler handler) {
+            this.handler = handler;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+            if (rejected) {
+                return;
+            }
+            Channel channel = ctx.channel();
+            InetSocketAddress sender = (InetSocketAddress) channel.remoteAddress();
+            handler.handle(frame, sender, new PacketHandler.Replier() {
+                @Override
+                public void reply(byte[] bytes) {
+                    if (channel.eventLoop().inEventLoop()) {
+                        channel.write(frame(bytes), channel.voidPromise());
+                    } else {
+                        channel.writeAndFlush(frame(bytes), channel.voidPromise());
+                    }
+                }
+
+                @Override
+                public void reject(String reason) {
+                    if (channel.eventLoop().inEventLoop()) {
+                        rejected = true;
+                    }
+                    log.warn("closing TCP connection from {}: {}", sender, reason);
+                    channel.close();
+                }
+            });
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ctx.flush();
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            // Back-pressure: stop reading requests while the peer is not reading replies.
+            ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+            ctx.fireChannelWritabilityChanged();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            rejected = true;
+            if (cause instanceof DecoderException) {
+                log.warn("closing TCP connection from {}: {}", ctx.channel().remoteAddress(), cause.getMessage());
+                handler.discarded((InetSocketAddress) ctx.channel().remoteAddress(), PacketHandler.Discard.BAD_FRAME);
+            } else {
+                log.warn("closing TCP connection from {} after an error", ctx.channel().remoteAddress(), cause);
+            }
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package io.ringkv.transport;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.socket.DatagramPacket;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A UDP listener: one datagram in, at most one datagram back to its sender.
+ *
+ * <p>With epoll, {@code threads} sockets bind the same port with SO_REUSEPORT and the kernel
+ * spreads clients across them (a client's address always lands on the same socket); with NIO a
+ * single socket and event loop serve everything.
+ */
+public final class UdpServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(UdpServer.class);
+
+    private final EventLoopGroup group;
+    private final List<Channel> channels = new ArrayList<>();
+    private final InetSocketAddress address;
+
+    public UdpServer(Transports transports, InetSocketAddress bind, int threads, int datagramBytesMax,
+            PacketHandler handler) throws InterruptedException {
+        int sockets = transports.nativeEpoll() ? threads : 1;
+        group = transports.newGroup(sockets, "ringkv-udp");
+        try {
+            Bootstrap bootstrap = new Bootstrap()
+                    .group(group)
+                    .channel(transports.datagramChannel())
+                    .option(ChannelOption.SO_RCVBUF, 4 << 20)
+                    .option(ChannelOption.SO_SNDBUF, 4 << 20)
+                    // One buffer per datagram of the largest size we accept; bigger ones are truncated
+                    // by the kernel and then fail to parse.
+                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(datagramBytesMax + 1))
+                    .option(ChannelOption.MAX_MESSAGES_PER_READ, 64)
+                    .handler(new Inbound(handler, datagramBytesMax));
+            if (transports.nativeEpoll()) {
+                bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
+            }
+            for (int i = 0; i < sockets; i++) {
+                channels.add(bootstrap.bind(bind).sync().channel());
+            }
+            address = (InetSocketAddress) channels.getFirst().localAddress();
+            log.info("UDP listening on {} ({} x {})", address, sockets, transports.describe());
+        } catch (InterruptedException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    @Override
+    public void close() {
+        for (Channel c : channels) {
+            c.close().syncUninterruptibly();
+        }
+        group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** Stateless, so one instance serves every socket of the group. */
+    @ChannelHandler.Sharable
+    private static final class Inbound extends SimpleChannelInboundHandler<DatagramPacket> {
+        private final PacketHandler handler;
+        private final int datagramBytesMax;
+
+        Inbound(PacketHandler handler, int datagramBytesMax) {
+            this.handler = handler;
+            this.datagramBytesMax = datagramBytesMax;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+            if (packet.content().readableBytes() > datagramBytesMax) {
+                // The receive buffer is one byte larger than the limit, so a full buffer means the
+                // kernel truncated a datagram that was too large; nobody can trust its content.
+                handler.discarded(packet.sender(), PacketHandler.Discard.OVERSIZED_DATAGRAM);
+                return;
+            }
+            InetSocketAddress sender = packet.sender();
+            Channel channel = ctx.channel();
+            handler.handle(packet.content(), sender, new PacketHandler.Replier() {
+                @Override
+                public void reply(byte[] bytes) {
+                    DatagramPacket reply = new DatagramPacket(Unpooled.wrappedBuffer(bytes), sender);
+                    if (channel.eventLoop().inEventLoop()) {
+                        // Flushed once per read batch in channelReadComplete: one syscall, many replies.
+                        channel.write(reply, channel.voidPromise());
+                    } else {
+                        channel.writeAndFlush(reply, channel.voidPromise());
+                    }
+                }
+
+                @Override
+                public void reject(String reason) {
+                    // Nothing to do: a datagram that cannot be answered is dropped (and counted by the handler).
+                }
+            });
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ctx.flush();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // A UDP socket has no peer to disconnect; log and keep serving.
+            log.warn("UDP listener error (still serving)", cause);
+        }
+    }
+}

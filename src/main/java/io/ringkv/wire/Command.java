@@ -1,0 +1,39 @@
+package io.ringkv.wire;
+
+/**
+ * Request commands. The numeric codes are the protocol (CPEN 431 for 0x01..0x08); ONLY APPEND.
+ * Codes from 0x20 up are ringkv's own.
+ */
+public enum Command {
+    PUT(0x01),
+    GET(0x02),
+    REMOVE(0x03),
+    SHUTDOWN(0x04),
+    WIPEOUT(0x05),
+    IS_ALIVE(0x06),
+    GET_PID(0x07),
+    GET_MEMBERSHIP_COUNT(0x08);
+
+    private static final Command[] BY_CODE = new Command[0x100];
+
+    static {
+        for (Command c : values()) {
+            BY_CODE[c.code] = c;
+        }
+    }
+
+    private final int code;
+
+    Command(int code) {
+        this.code = code;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    /** The command with this code, or null when the code is unknown (the caller replies UNKNOWN_COMMAND). */
+    public static Command of(int code) {
+        return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
+    }
+}

@@ -1,0 +1,102 @@
+package io.ringkv.wire;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.ringkv.wire.proto.KVRequest;
+import io.ringkv.wire.proto.KVResponse;
+import io.ringkv.wire.proto.Msg;
+import java.nio.ByteBuffer;
+
+/**
+ * Opens request envelopes and seals reply envelopes. Pure functions over bytes: no sockets, no
+ * state, safe from any thread.
+ */
+public final class Envelope {
+    /** Longest messageID we accept; the reference clients send 16 bytes. */
+    public static final int MESSAGE_ID_BYTES_MAX = 64;
+
+    private Envelope() {}
+
+    /** What a received datagram or frame turned out to be. */
+    public sealed interface Opened {
+        /** A well-formed request. */
+        record Request(ByteString messageId, KVRequest request) implements Opened {}
+
+        /** The checksum did not match: dropped and counted, never answered. */
+        record BadChecksum() implements Opened {}
+
+        /** Not a usable envelope (no messageID, unparseable); there is nobody to answer. */
+        record Malformed(String reason) implements Opened {}
+
+        /**
+         * The envelope is valid but its payload is not a request: answered UNKNOWN_COMMAND so the
+         * client learns why instead of retrying into silence.
+         */
+        record BadPayload(ByteString messageId, String reason) implements Opened {}
+    }
+
+    private static final Opened BAD_CHECKSUM = new Opened.BadChecksum();
+
+    /** Parses one datagram or frame. Never throws for any input. */
+    public static Opened open(ByteBuffer bytes) {
+        Msg msg;
+        try {
+            msg = Msg.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException | RuntimeException e) {
+            return new Opened.Malformed("envelope does not parse: " + e.getMessage());
+        }
+        if (!msg.hasMessageID() || msg.getMessageID().isEmpty()) {
+            return new Opened.Malformed("no messageID");
+        }
+        if (msg.getMessageID().size() > MESSAGE_ID_BYTES_MAX) {
+            return new Opened.Malformed("messageID longer than " + MESSAGE_ID_BYTES_MAX + " bytes");
+        }
+        if (!msg.hasCheckSum() || msg.getCheckSum() != Checksum.of(msg.getMessageID(), msg.getPayload())) {
+            return BAD_CHECKSUM;
+        }
+        try {
+            KVRequest request = KVRequest.parseFrom(msg.getPayload());
+            return new Opened.Request(msg.getMessageID(), request);
+        } catch (InvalidProtocolBufferException | RuntimeException e) {
+            return new Opened.BadPayload(msg.getMessageID(), "payload is not a KVRequest: " + e.getMessage());
+        }
+    }
+
+    /** Seals any payload into a checksummed envelope. */
+    public static Msg seal(ByteString messageId, ByteString payload) {
+        return Msg.newBuilder()
+                .setMessageID(messageId)
+                .setPayload(payload)
+                .setCheckSum(Checksum.of(messageId, payload))
+                .build();
+    }
+
+    /** The serialized reply envelope for a request's messageID. */
+    public static byte[] sealReply(ByteString messageId, KVResponse response) {
+        return seal(messageId, response.toByteString()).toByteArray();
+    }
+
+    /** The serialized request envelope, as clients send it. */
+    public static byte[] sealRequest(ByteString messageId, KVRequest request) {
+        return seal(messageId, request.toByteString()).toByteArray();
+    }
+
+    /**
+     * Opens a reply envelope on the client side. Returns null when the bytes are not a valid reply
+     * (bad checksum or unparseable), which clients treat like a lost datagram.
+     */
+    public static Reply openReply(ByteBuffer bytes) {
+        try {
+            Msg msg = Msg.parseFrom(bytes);
+            if (!msg.hasCheckSum() || msg.getCheckSum() != Checksum.of(msg.getMessageID(), msg.getPayload())) {
+                return null;
+            }
+            return new Reply(msg.getMessageID(), KVResponse.parseFrom(msg.getPayload()));
+        } catch (InvalidProtocolBufferException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** A reply as a client sees it. */
+    public record Reply(ByteString messageId, KVResponse response) {}
+}

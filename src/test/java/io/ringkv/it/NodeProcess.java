@@ -1,0 +1,346 @@
+package io.ringkv.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * A ringkv node running as a separate JVM ({@code -Xmx64m}, like the CPEN 431 deployment), started
+ * from the packaged jar on free loopback ports with its own temporary data directory.
+ *
+ * <p>Its output goes to {@code target/it-logs/<name>-<port>.log}; a start that does not become
+ * ready prints the log tail. {@link #close()} stops the process by PID (SIGTERM, then SIGKILL after
+ * {@link #STOP_GRACE}) and deletes the data directory. A JVM shutdown hook kills, by PID, any node
+ * a crashed or interrupted test left behind, so no run leaks processes.
+ *
+ * <p>Not thread-safe; one test thread drives it (the clients it hands out may be used from many).
+ */
+public final class NodeProcess implements AutoCloseable {
+    public static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration STOP_GRACE = Duration.ofSeconds(10);
+    private static final int START_ATTEMPTS_MAX = 3;
+    private static final int LOG_TAIL_LINES = 60;
+    private static final Set<ProcessHandle> LIVE = ConcurrentHashMap.newKeySet();
+
+    static {
+        // Last line of defence: a test that died before close() must not leave nodes running.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(ProcessHandle::destroyForcibly),
+                "it-node-reaper"));
+    }
+
+    private final String name;
+    private final Process process;
+    private final int nodePort;
+    private final int restPort;
+    private final String token;
+    private final Path dataDir;
+    private final Path logFile;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private NodeProcess(String name, Process process, int nodePort, int restPort, String token, Path dataDir,
+            Path logFile) {
+        this.name = name;
+        this.process = process;
+        this.nodePort = nodePort;
+        this.restPort = restPort;
+        this.token = token;
+        this.dataDir = dataDir;
+        this.logFile = logFile;
+    }
+
+    /**
+     * Starts a node and waits until it reports ready. A start that lost its ports to another process
+     * between picking and binding (rare) is retried on new ports.
+     */
+    public static NodeProcess start(String name) {
+        return start(name, args -> {});
+    }
+
+    /** As {@link #start(String)}, with extra or changed {@code --name=value} arguments. */
+    public static NodeProcess start(String name, Consumer<Map<String, String>> customize) {
+        for (int attempt = 1; ; attempt++) {
+            NodeProcess node = spawn(name, customize);
+            try {
+                node.awaitReady();
+                return node;
+            } catch (RuntimeException | Error e) {
+                boolean portClash = !node.isAlive() && node.output().contains("in use");
+                node.close();
+                if (!portClash || attempt == START_ATTEMPTS_MAX) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
+     * Launches the jar without waiting for anything, for tests of start-up failures. The arguments
+     * are those of a normal node (profile, ports, data directory, token) as a name-to-value map that
+     * {@code customize} may change: put overrides a value, remove drops the argument.
+     */
+    public static NodeProcess spawn(String name, Consumer<Map<String, String>> customize) {
+        int[] ports = freePorts();
+        int nodePort = ports[0];
+        int restPort = ports[1];
+        String token = UUID.randomUUID().toString();
+        try {
+            Path dataDir = Files.createTempDirectory("ringkv-it-" + name + "-");
+            Map<String, String> args = new LinkedHashMap<>();
+            args.put("spring.profiles.active", "node");
+            args.put("ringkv.node.port", Integer.toString(nodePort));
+            args.put("server.port", Integer.toString(restPort));
+            args.put("ringkv.storage.dir", dataDir.toString());
+            args.put("ringkv.admin.token", token);
+            customize.accept(args);
+
+            List<String> command = new ArrayList<>(List.of(requiredProperty("ringkv.java"), "-Xmx64m", "-jar",
+                    requiredProperty("ringkv.jar")));
+            args.forEach((key, value) -> command.add("--" + key + "=" + value));
+            Path logDir = Path.of(requiredProperty("ringkv.jar")).toAbsolutePath().getParent().resolve("it-logs");
+            Files.createDirectories(logDir);
+            Path logFile = logDir.resolve(name + "-" + nodePort + ".log");
+            // The command line heads the log for whoever reads it; output() leaves it out, so that
+            // assertions on the output see only what the process wrote.
+            Files.writeString(logFile, String.join(" ", command) + System.lineSeparator());
+            Process process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                    .start();
+            LIVE.add(process.toHandle());
+            return new NodeProcess(name, process, nodePort, restPort, token, dataDir, logFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start node " + name, e);
+        }
+    }
+
+    /** Polls readiness until UP; fails with the log tail if the process exits or time runs out. */
+    public void awaitReady() {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new AssertionError("node " + name + " exited with code " + process.exitValue()
+                        + " before it was ready; log " + logFile + " ends with:\n" + logTail());
+            }
+            try {
+                var response = get("/actuator/health/readiness", false);
+                if (response.statusCode() == 200 && response.body().contains("\"UP\"")) {
+                    return;
+                }
+            } catch (UncheckedIOException notYetListening) {
+                // Expected while the JVM starts.
+            }
+            sleep(Duration.ofMillis(100));
+        }
+        throw new AssertionError("node " + name + " not ready within " + READY_TIMEOUT + "; log " + logFile
+                + " ends with:\n" + logTail());
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public int nodePort() {
+        return nodePort;
+    }
+
+    public int restPort() {
+        return restPort;
+    }
+
+    public InetSocketAddress nodeAddress() {
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), nodePort);
+    }
+
+    public String token() {
+        return token;
+    }
+
+    public Path logFile() {
+        return logFile;
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** The exit code if the process ends within {@code timeout}, else empty (it keeps running). */
+    public OptionalInt awaitExit(Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    ? OptionalInt.of(process.exitValue())
+                    : OptionalInt.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while waiting for node " + name + " to exit", e);
+        }
+    }
+
+    /** Everything the process wrote to stdout and stderr so far (the log without its command line). */
+    public String output() {
+        try {
+            String log = Files.readString(logFile, StandardCharsets.UTF_8);
+            return log.substring(log.indexOf('\n') + 1);
+        } catch (IOException e) {
+            return "(cannot read " + logFile + ": " + e + ")";
+        }
+    }
+
+    public String logTail() {
+        List<String> lines = output().lines().toList();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
+    }
+
+    public UdpKv udp() {
+        return new UdpKv(nodeAddress());
+    }
+
+    public TcpKv tcp() {
+        return new TcpKv(nodeAddress());
+    }
+
+    /** GET on the REST port, with the admin token when {@code authorized}. */
+    public HttpResponse<String> get(String path, boolean authorized) {
+        return get(path, authorized ? token : null);
+    }
+
+    /** GET on the REST port presenting {@code bearerToken} (none when null). */
+    public HttpResponse<String> get(String path, String bearerToken) {
+        return send(request(path, bearerToken).GET().build());
+    }
+
+    /** POST without a body on the REST port, with the admin token when {@code authorized}. */
+    public HttpResponse<String> post(String path, boolean authorized) {
+        return send(request(path, authorized ? token : null).POST(HttpRequest.BodyPublishers.noBody()).build());
+    }
+
+    /**
+     * The sum of the Prometheus samples named {@code name} whose labels include every one of
+     * {@code labels} (each written as in the exposition, e.g. {@code reason="checksum"}).
+     */
+    public double metric(String name, String... labels) {
+        var response = get("/actuator/prometheus", false);
+        if (response.statusCode() != 200) {
+            throw new AssertionError("GET /actuator/prometheus answered " + response.statusCode());
+        }
+        return response.body().lines()
+                .filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))
+                .filter(line -> Stream.of(labels).allMatch(line::contains))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum();
+    }
+
+    /** Stops the node by PID: SIGTERM, then SIGKILL if it has not gone within the grace period. */
+    @Override
+    public void close() {
+        ProcessHandle handle = process.toHandle();
+        try {
+            if (handle.isAlive()) {
+                handle.destroy();
+                if (awaitExit(STOP_GRACE).isEmpty()) {
+                    System.err.println("node " + name + " (pid " + pid() + ") ignored SIGTERM for " + STOP_GRACE
+                            + "; killing it");
+                    handle.destroyForcibly();
+                    awaitExit(STOP_GRACE);
+                }
+            }
+        } finally {
+            LIVE.remove(handle);
+            deleteRecursively(dataDir);
+        }
+    }
+
+    private HttpRequest.Builder request(String path, String bearerToken) {
+        var builder = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + path))
+                .timeout(Duration.ofSeconds(5));
+        if (bearerToken != null) {
+            builder.header("Authorization", "Bearer " + bearerToken);
+        }
+        return builder;
+    }
+
+    private HttpResponse<String> send(HttpRequest request) {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(request.method() + " " + request.uri() + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted during " + request.uri(), e);
+        }
+    }
+
+    /**
+     * A node port free for both UDP and TCP (they share the number) and a REST port. Another process
+     * may still take them before the node binds; {@link #start} retries that case.
+     */
+    private static int[] freePorts() {
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        for (int attempt = 0; attempt < 50; attempt++) {
+            try (ServerSocket tcp = new ServerSocket(0, 1, loopback);
+                    DatagramSocket udp = new DatagramSocket(new InetSocketAddress(loopback, tcp.getLocalPort()));
+                    ServerSocket rest = new ServerSocket(0, 1, loopback)) {
+                return new int[] {udp.getLocalPort(), rest.getLocalPort()};
+            } catch (IOException taken) {
+                // The UDP side of that port is in use; try another.
+            }
+        }
+        throw new AssertionError("no port free for both UDP and TCP after 50 tries");
+    }
+
+    private static String requiredProperty(String key) {
+        String value = System.getProperty(key);
+        if (value == null || value.isBlank()) {
+            throw new IllegalStateException("system property " + key + " is not set; run the ITs through failsafe"
+                    + " (./mvnw verify), which passes ringkv.jar and ringkv.java");
+        }
+        return value;
+    }
+
+    static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            System.err.println("cannot delete " + dir + ": " + e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "node " + name + " (pid " + pid() + ", port " + nodePort + ", rest " + restPort + ")";
+    }
+}
