@@ -2,6 +2,8 @@ package io.ringkv.config;
 
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.AssertTrue;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
@@ -53,16 +55,12 @@ public record RingKvProperties(
 
         @AssertTrue(message = "ringkv.node.reply-cache-ttl must be between 1s and 10m")
         public boolean isReplyCacheTtlValid() {
-            return replyCacheTtl != null
-                    && replyCacheTtl.compareTo(Duration.ofSeconds(1)) >= 0
-                    && replyCacheTtl.compareTo(Duration.ofMinutes(10)) <= 0;
+            return within(replyCacheTtl, Duration.ofSeconds(1), Duration.ofMinutes(10));
         }
 
         @AssertTrue(message = "ringkv.node.reply-cache-size must be between 1MB and 4GB")
         public boolean isReplyCacheSizeValid() {
-            return replyCacheSize != null
-                    && replyCacheSize.toBytes() >= DataSize.ofMegabytes(1).toBytes()
-                    && replyCacheSize.toBytes() <= DataSize.ofGigabytes(4).toBytes();
+            return within(replyCacheSize, DataSize.ofMegabytes(1), DataSize.ofGigabytes(4));
         }
     }
 
@@ -87,24 +85,66 @@ public record RingKvProperties(
     /**
      * Where and how data is kept.
      *
-     * @param engine {@code memory} (bounded, lost on restart)
-     * @param dir directory for the node's files (data, admin token)
-     * @param maxBytes storage budget; 0 means automatic (for {@code memory}: a third of the heap)
+     * @param engine {@code log} (durable, the default) or {@code memory} (bounded, lost on restart)
+     * @param dir directory for the node's files: the log engine's segments under {@code log/}, the
+     *     admin token
+     * @param maxBytes storage budget; 0 means automatic (for {@code memory}: a third of the heap;
+     *     for {@code log}: only the free-disk guard)
+     * @param fsync when a write is acknowledged: {@code always} (after an fsync that covers it, with
+     *     group commit), {@code interval} (after the write; fsync every fsync-interval), {@code never}
+     * @param fsyncInterval time between fsyncs with {@code fsync=interval}
+     * @param segmentBytes the log's active segment rolls over at this size
+     * @param minFreeDisk writes answer OUT_OF_SPACE rather than leave less free disk than this
+     * @param mergeDeadRatio a background merge starts when dead bytes pass this share of the
+     *     immutable segments' bytes (above 1: never)
+     * @param mergeMinDead ... and at least this many bytes are dead
+     * @param writeQueueSize memory for writes waiting for the log writer; beyond it OVERLOAD
      */
     public record Storage(
-            @NotNull @DefaultValue("memory") Engine engine,
+            @NotNull @DefaultValue("log") Engine engine,
             @NotNull @DefaultValue("data") Path dir,
-            @NotNull @DefaultValue("0") DataSize maxBytes) {
+            @NotNull @DefaultValue("0") DataSize maxBytes,
+            @NotNull @DefaultValue("always") Fsync fsync,
+            @NotNull @DefaultValue("100ms") Duration fsyncInterval,
+            @NotNull @DefaultValue("64MB") DataSize segmentBytes,
+            @NotNull @DefaultValue("64MB") DataSize minFreeDisk,
+            @DecimalMin("0.05") @DecimalMax("100") @DefaultValue("0.5") double mergeDeadRatio,
+            @NotNull @DefaultValue("16MB") DataSize mergeMinDead,
+            @NotNull @DefaultValue("4MB") DataSize writeQueueSize) {
 
-        @AssertTrue(message = "ringkv.storage.max-bytes must not be negative")
-        public boolean isMaxBytesValid() {
-            return maxBytes != null && maxBytes.toBytes() >= 0;
+        @AssertTrue(message = "ringkv.storage.max-bytes and min-free-disk must not be negative")
+        public boolean isSizesValid() {
+            return maxBytes != null && maxBytes.toBytes() >= 0 && minFreeDisk != null && minFreeDisk.toBytes() >= 0
+                    && mergeMinDead != null && mergeMinDead.toBytes() >= 0;
+        }
+
+        @AssertTrue(message = "ringkv.storage.fsync-interval must be between 1ms and 60s")
+        public boolean isFsyncIntervalValid() {
+            return within(fsyncInterval, Duration.ofMillis(1), Duration.ofSeconds(60));
+        }
+
+        @AssertTrue(message = "ringkv.storage.segment-bytes must be between 1MB and 1GB")
+        public boolean isSegmentBytesValid() {
+            return within(segmentBytes, DataSize.ofMegabytes(1), DataSize.ofGigabytes(1));
+        }
+
+        @AssertTrue(message = "ringkv.storage.write-queue-size must be between 64KB and 1GB")
+        public boolean isWriteQueueSizeValid() {
+            return within(writeQueueSize, DataSize.ofKilobytes(64), DataSize.ofGigabytes(1));
         }
     }
 
     /** Storage engines a node can run. */
     public enum Engine {
+        log,
         memory
+    }
+
+    /** When the log engine acknowledges a write. */
+    public enum Fsync {
+        always,
+        interval,
+        never
     }
 
     /**
@@ -114,4 +154,13 @@ public record RingKvProperties(
      *     {@code <storage dir>/admin.token}
      */
     public record Admin(@DefaultValue("") String token) {}
+
+    /** Null-safe bounds check for the {@code @AssertTrue} rules (null is reported by {@code @NotNull}). */
+    static boolean within(Duration value, Duration min, Duration max) {
+        return value != null && value.compareTo(min) >= 0 && value.compareTo(max) <= 0;
+    }
+
+    static boolean within(DataSize value, DataSize min, DataSize max) {
+        return value != null && value.toBytes() >= min.toBytes() && value.toBytes() <= max.toBytes();
+    }
 }

@@ -5,7 +5,10 @@ import io.ringkv.admin.AdminToken;
 import io.ringkv.admin.AdminTokenFilter;
 import io.ringkv.config.RingKvProperties;
 import io.ringkv.storage.StorageEngine;
+import io.ringkv.storage.log.FsyncPolicy;
+import io.ringkv.storage.log.LogEngine;
 import io.ringkv.storage.memory.MemoryEngine;
+import java.io.IOException;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -18,6 +21,8 @@ import org.springframework.context.annotation.Profile;
 class NodeConfiguration {
     /** Stripes of the reply cache: enough that event loops rarely contend on one lock. */
     private static final int REPLY_CACHE_STRIPES = 16;
+    /** The log engine's files live in their own directory, apart from the admin token. */
+    private static final String LOG_DIR = "log";
 
     @Bean
     AdminToken adminToken(RingKvProperties properties) {
@@ -32,12 +37,27 @@ class NodeConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    StorageEngine storageEngine(RingKvProperties properties) {
+    StorageEngine storageEngine(RingKvProperties properties, MeterRegistry registry) throws IOException {
         var storage = properties.storage();
         return switch (storage.engine()) {
             case memory -> new MemoryEngine(storage.maxBytes().toBytes() > 0
                     ? storage.maxBytes().toBytes()
                     : Runtime.getRuntime().maxMemory() / 3);
+            case log -> LogEngineMetrics.bind(registry, config -> LogEngine.open(config),
+                    LogEngine.Config.builder(storage.dir().resolve(LOG_DIR))
+                            .fsync(switch (storage.fsync()) {
+                                case always -> FsyncPolicy.ALWAYS;
+                                case interval -> FsyncPolicy.interval(storage.fsyncInterval().toMillis());
+                                case never -> FsyncPolicy.NEVER;
+                            })
+                            .segmentBytes(storage.segmentBytes().toBytes())
+                            .maxBytes(storage.maxBytes().toBytes())
+                            .minFreeDiskBytes(storage.minFreeDisk().toBytes())
+                            .mergeDeadRatio(storage.mergeDeadRatio())
+                            .mergeMinDeadBytes(storage.mergeMinDead().toBytes())
+                            .keyBytesMax(properties.limits().keyBytesMax())
+                            .valueBytesMax(properties.limits().valueBytesMax())
+                            .writeQueueBytesMax(storage.writeQueueSize().toBytes()));
         };
     }
 

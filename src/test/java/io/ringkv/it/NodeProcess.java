@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -32,8 +33,11 @@ import java.util.stream.Stream;
  * from the packaged jar on free loopback ports with its own temporary data directory.
  *
  * <p>Its output goes to {@code target/it-logs/<name>-<port>.log}; a start that does not become
- * ready prints the log tail. {@link #close()} stops the process by PID (SIGTERM, then SIGKILL after
- * {@link #STOP_GRACE}) and deletes the data directory. A JVM shutdown hook kills, by PID, any node
+ * ready prints the log tail. {@link #kill()} ends the process at once by PID (SIGKILL, as
+ * {@code kill -9}) and keeps the data directory; {@link #restart()} then starts the same command
+ * again (same ports, data directory and token), appending to the same log. {@link #close()} stops
+ * the process by PID (SIGTERM, then SIGKILL after {@link #STOP_GRACE}) and deletes the data
+ * directory. A JVM shutdown hook kills, by PID, any node
  * a crashed or interrupted test left behind, so no run leaks processes.
  *
  * <p>Not thread-safe; one test thread drives it (the clients it hands out may be used from many).
@@ -42,6 +46,17 @@ public final class NodeProcess implements AutoCloseable {
     public static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration STOP_GRACE = Duration.ofSeconds(10);
     private static final int START_ATTEMPTS_MAX = 3;
+    /** Readiness polling while a node starts; {@link #restart()} polls finer because it is timed. */
+    private static final Duration READY_POLL = Duration.ofMillis(100);
+    private static final Duration RESTART_READY_POLL = Duration.ofMillis(20);
+    /**
+     * A restart must bind the ports the node had, which a socket of the killed process can hold for
+     * a moment; the restart is then retried on the same ports after {@link #RESTART_PORT_WAIT}.
+     */
+    private static final int RESTART_ATTEMPTS_MAX = 5;
+    private static final Duration RESTART_PORT_WAIT = Duration.ofMillis(500);
+    /** Heads each restart's part of the log, so output since the last start can be told apart. */
+    private static final String RESTART_MARK = "=== restart ";
     private static final int LOG_TAIL_LINES = 60;
     private static final Set<ProcessHandle> LIVE = ConcurrentHashMap.newKeySet();
 
@@ -52,7 +67,10 @@ public final class NodeProcess implements AutoCloseable {
     }
 
     private final String name;
-    private final Process process;
+    /** The current process: replaced by {@link #restart()}. */
+    private Process process;
+    private final List<String> command;
+    private int restarts;
     private final int nodePort;
     private final int restPort;
     private final String token;
@@ -60,10 +78,11 @@ public final class NodeProcess implements AutoCloseable {
     private final Path logFile;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    private NodeProcess(String name, Process process, int nodePort, int restPort, String token, Path dataDir,
-            Path logFile) {
+    private NodeProcess(String name, Process process, List<String> command, int nodePort, int restPort, String token,
+            Path dataDir, Path logFile) {
         this.name = name;
         this.process = process;
+        this.command = List.copyOf(command);
         this.nodePort = nodePort;
         this.restPort = restPort;
         this.token = token;
@@ -81,8 +100,16 @@ public final class NodeProcess implements AutoCloseable {
 
     /** As {@link #start(String)}, with extra or changed {@code --name=value} arguments. */
     public static NodeProcess start(String name, Consumer<Map<String, String>> customize) {
+        return start(name, List.of(), customize);
+    }
+
+    /**
+     * As {@link #start(String, Consumer)}, with JVM options after {@code -Xmx64m} (which they may
+     * not override: the heap limit is part of what the ITs prove).
+     */
+    public static NodeProcess start(String name, List<String> jvmOptions, Consumer<Map<String, String>> customize) {
         for (int attempt = 1; ; attempt++) {
-            NodeProcess node = spawn(name, customize);
+            NodeProcess node = spawn(name, jvmOptions, customize);
             try {
                 node.awaitReady();
                 return node;
@@ -102,6 +129,14 @@ public final class NodeProcess implements AutoCloseable {
      * {@code customize} may change: put overrides a value, remove drops the argument.
      */
     public static NodeProcess spawn(String name, Consumer<Map<String, String>> customize) {
+        return spawn(name, List.of(), customize);
+    }
+
+    /** As {@link #spawn(String, Consumer)}, with JVM options after {@code -Xmx64m}. */
+    public static NodeProcess spawn(String name, List<String> jvmOptions, Consumer<Map<String, String>> customize) {
+        if (jvmOptions.stream().anyMatch(option -> option.startsWith("-Xmx") || option.contains("MaxHeapSize"))) {
+            throw new IllegalArgumentException("the ITs run nodes with -Xmx64m; not " + jvmOptions);
+        }
         int[] ports = freePorts();
         int nodePort = ports[0];
         int restPort = ports[1];
@@ -116,8 +151,9 @@ public final class NodeProcess implements AutoCloseable {
             args.put("ringkv.admin.token", token);
             customize.accept(args);
 
-            List<String> command = new ArrayList<>(List.of(requiredProperty("ringkv.java"), "-Xmx64m", "-jar",
-                    requiredProperty("ringkv.jar")));
+            List<String> command = new ArrayList<>(List.of(requiredProperty("ringkv.java"), "-Xmx64m"));
+            command.addAll(jvmOptions);
+            command.addAll(List.of("-jar", requiredProperty("ringkv.jar")));
             args.forEach((key, value) -> command.add("--" + key + "=" + value));
             Path logDir = Path.of(requiredProperty("ringkv.jar")).toAbsolutePath().getParent().resolve("it-logs");
             Files.createDirectories(logDir);
@@ -125,19 +161,82 @@ public final class NodeProcess implements AutoCloseable {
             // The command line heads the log for whoever reads it; output() leaves it out, so that
             // assertions on the output see only what the process wrote.
             Files.writeString(logFile, String.join(" ", command) + System.lineSeparator());
-            Process process = new ProcessBuilder(command)
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-                    .start();
-            LIVE.add(process.toHandle());
-            return new NodeProcess(name, process, nodePort, restPort, token, dataDir, logFile);
+            return new NodeProcess(name, launch(command, logFile), command, nodePort, restPort, token, dataDir, logFile);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start node " + name, e);
         }
     }
 
+    private static Process launch(List<String> command, Path logFile) throws IOException {
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                .start();
+        LIVE.add(process.toHandle());
+        return process;
+    }
+
+    /**
+     * Ends the process at once by PID with SIGKILL (what {@code kill -9 <pid>} does: no shutdown
+     * hooks, no flushing), waits until it is gone, and keeps the data directory for
+     * {@link #restart()}.
+     */
+    public void kill() {
+        ProcessHandle handle = process.toHandle();
+        handle.destroyForcibly();
+        if (awaitExit(STOP_GRACE).isEmpty()) {
+            throw new AssertionError("node " + name + " (pid " + pid() + ") still runs " + STOP_GRACE
+                    + " after SIGKILL");
+        }
+        LIVE.remove(handle);
+    }
+
+    /**
+     * Starts the node's command again, on the same ports, data directory and token, after
+     * {@link #kill()} or an exit, and waits until it is ready. Returns the time from launching the
+     * process to readiness (polled every {@link #RESTART_READY_POLL}). A restart that finds its ports
+     * still held is retried on the same ports.
+     */
+    public Duration restart() {
+        if (process.isAlive()) {
+            throw new IllegalStateException("node " + name + " (pid " + pid() + ") still runs; kill() it first");
+        }
+        for (int attempt = 1; ; attempt++) {
+            long startNanos;
+            try {
+                restarts++;
+                Files.writeString(logFile, RESTART_MARK + restarts + ": " + String.join(" ", command)
+                        + System.lineSeparator(), StandardOpenOption.APPEND);
+                startNanos = System.nanoTime();
+                process = launch(command, logFile);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot restart node " + name, e);
+            }
+            try {
+                awaitReady(RESTART_READY_POLL);
+                return Duration.ofNanos(System.nanoTime() - startNanos);
+            } catch (RuntimeException | Error e) {
+                String output = output();
+                boolean portClash = !isAlive()
+                        && output.substring(output.lastIndexOf(RESTART_MARK)).contains("in use");
+                if (isAlive()) {
+                    kill();
+                }
+                LIVE.remove(process.toHandle());
+                if (!portClash || attempt == RESTART_ATTEMPTS_MAX) {
+                    throw e;
+                }
+                sleep(RESTART_PORT_WAIT);
+            }
+        }
+    }
+
     /** Polls readiness until UP; fails with the log tail if the process exits or time runs out. */
     public void awaitReady() {
+        awaitReady(READY_POLL);
+    }
+
+    private void awaitReady(Duration poll) {
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -152,7 +251,7 @@ public final class NodeProcess implements AutoCloseable {
             } catch (UncheckedIOException notYetListening) {
                 // Expected while the JVM starts.
             }
-            sleep(Duration.ofMillis(100));
+            sleep(poll);
         }
         throw new AssertionError("node " + name + " not ready within " + READY_TIMEOUT + "; log " + logFile
                 + " ends with:\n" + logTail());
@@ -180,6 +279,11 @@ public final class NodeProcess implements AutoCloseable {
 
     public Path logFile() {
         return logFile;
+    }
+
+    /** The node's data directory ({@code ringkv.storage.dir}); it lives until {@link #close()}. */
+    public Path dataDir() {
+        return dataDir;
     }
 
     public boolean isAlive() {

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -42,23 +44,34 @@ import org.junit.jupiter.params.provider.ValueSource;
  * One node serves the whole class; every test uses keys prefixed with its own name, so tests do not
  * see each other's data (only {@link #wipeoutRemovesEverything} clears the store, and it runs alone
  * like every test here).
+ *
+ * <p>This class runs the suite on the {@code memory} engine; a subclass that overrides
+ * {@link #storageArgs()} runs the same tests on another engine ({@link LogEngineProtocolIT}). The
+ * node belongs to the test instance, of which there is one per class, so two classes never share
+ * a node.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class NodeProtocolIT {
     /** Long enough for a reply on loopback, short enough to keep "no reply" tests quick. */
     private static final Duration NO_REPLY_WAIT = Duration.ofSeconds(1);
 
-    private static NodeProcess node;
+    private NodeProcess node;
     private UdpKv client;
     private String prefix;
 
+    /** The storage settings of the node under test, as {@code --name=value} arguments. */
+    protected Map<String, String> storageArgs() {
+        return Map.of("ringkv.storage.engine", "memory");
+    }
+
     @BeforeAll
-    static void startNode() {
-        node = NodeProcess.start("NodeProtocolIT");
+    void startNode() {
+        node = NodeProcess.start(getClass().getSimpleName(), args -> args.putAll(storageArgs()));
     }
 
     @AfterAll
-    static void stopNode() {
+    void stopNode() {
         if (node != null) {
             node.close();
         }

@@ -14,6 +14,7 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * A raw UDP client for tests: one socket (so one client address and port, which is what the
@@ -28,6 +29,10 @@ public final class UdpKv implements AutoCloseable {
     private static final int DATAGRAM_BYTES_MAX = 65_535;
     private static final int ATTEMPTS_MAX = 5;
     private static final Duration OVERLOAD_WAIT_MAX = Duration.ofSeconds(1);
+    /** How often {@link #tryCall} looks at its abandon condition while it waits for a reply. */
+    private static final Duration ABANDON_POLL = Duration.ofMillis(50);
+    /** The last wait after abandoning: a reply sent before the node died is already queued locally. */
+    private static final Duration ABANDON_DRAIN = Duration.ofMillis(50);
 
     private final DatagramSocket socket;
     private final InetSocketAddress node;
@@ -57,21 +62,52 @@ public final class UdpKv implements AutoCloseable {
 
     /** Sends the request under {@code messageId}, resending the same bytes until a reply arrives. */
     public KVResponse call(ByteString messageId, KVRequest request) {
+        return tryCall(messageId, request, () -> false).orElseThrow(() -> new AssertionError("no reply to messageID "
+                + hex(messageId) + " (command " + request.getCommand() + ") after " + ATTEMPTS_MAX + " attempts of "
+                + attemptTimeout));
+    }
+
+    /**
+     * As {@link #call(ByteString, KVRequest)}, for tests in which "no reply" is an outcome to record
+     * rather than a failure (the node is killed while requests are in flight): empty when no reply
+     * came within the attempts, or as soon as {@code abandon} turns true and a last short wait brings
+     * none. {@code abandon} is polled every {@link #ABANDON_POLL}; a caller sets it once the node is
+     * known to be dead, so whatever reply the node sent before dying is already in this socket's
+     * buffer and is still returned. The reply may be OVERLOAD when every attempt was answered so.
+     */
+    public Optional<KVResponse> tryCall(ByteString messageId, KVRequest request, BooleanSupplier abandon) {
         byte[] datagram = Envelope.sealRequest(messageId, request);
         for (int attempt = 1; attempt <= ATTEMPTS_MAX; attempt++) {
             send(datagram);
-            Optional<KVResponse> reply = awaitReply(messageId, attemptTimeout);
+            Optional<KVResponse> reply = awaitReply(messageId, attemptTimeout, abandon);
             if (reply.isEmpty()) {
+                if (abandon.getAsBoolean()) {
+                    return awaitReply(messageId, ABANDON_DRAIN);
+                }
                 continue;
             }
             if (reply.get().getErrCode() == ErrorCode.OVERLOAD.code() && attempt < ATTEMPTS_MAX) {
                 NodeProcess.sleep(min(Duration.ofMillis(reply.get().getOverloadWaitTime()), OVERLOAD_WAIT_MAX));
                 continue;
             }
-            return reply.get();
+            return reply;
         }
-        throw new AssertionError("no reply to messageID " + hex(messageId) + " (command " + request.getCommand()
-                + ") after " + ATTEMPTS_MAX + " attempts of " + attemptTimeout);
+        return Optional.empty();
+    }
+
+    /** As {@link #awaitReply(ByteString, Duration)}, returning early (empty) once {@code abandon} is true. */
+    private Optional<KVResponse> awaitReply(ByteString messageId, Duration timeout, BooleanSupplier abandon) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long leftNanos = deadline - System.nanoTime();
+            if (leftNanos <= 0 || abandon.getAsBoolean()) {
+                return Optional.empty();
+            }
+            Optional<KVResponse> reply = awaitReply(messageId, min(Duration.ofNanos(leftNanos), ABANDON_POLL));
+            if (reply.isPresent()) {
+                return reply;
+            }
+        }
     }
 
     public KVResponse put(ByteString key, ByteString value, int version) {

@@ -1,0 +1,445 @@
+package io.ringkv.storage.log;
+
+import io.ringkv.storage.StorageException;
+import io.ringkv.storage.log.WriteQueue.Control;
+import io.ringkv.storage.log.WriteQueue.ControlKind;
+import io.ringkv.storage.log.WriteQueue.Op;
+import io.ringkv.storage.log.WriteQueue.Put;
+import io.ringkv.storage.log.WriteQueue.Remove;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The only thread that appends to the active segment. Callers enqueue operations and get a future;
+ * this thread drains the queue in batches, encodes a batch into one buffer, appends it with as few
+ * write syscalls as the buffer allows, and then, under {@link FsyncPolicy.Always}, issues one fsync
+ * for the whole batch before it updates the keydir and completes the futures. So a write is
+ * visible exactly when it is acknowledged, and acknowledged only once durable per the policy.
+ *
+ * <p>Ordering: one queue and one thread, so operations take effect in the order they were
+ * enqueued; per key that is call order. Within a batch a small map tracks keys touched earlier in
+ * the same batch (a remove after a put of the same key must see it).
+ *
+ * <p>Limits: callers go through a {@link WriteQueue} bounded in bytes (BUSY beyond it, so a caller
+ * on an event loop never waits). A batch holds at most {@link #BATCH_OPS_MAX} operations and is
+ * appended from a buffer of {@link #BATCH_BUFFER_BYTES} (or one largest record).
+ *
+ * <p>Failure: an IOException from a write or an fsync is fatal for writes (after a failed fsync the
+ * kernel may have dropped the dirty pages, so retrying could acknowledge lost data): every pending
+ * and later write fails with FAILURE and {@link #failure()} says why. Reads are not affected.
+ */
+final class GroupCommitWriter implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
+
+    static final int BATCH_OPS_MAX = 4096;
+    /** A batch larger than this is appended with several write syscalls. */
+    static final int BATCH_BUFFER_BYTES = 256 << 10;
+    /** Removes may go this fraction past maxBytes so that a full store can still be emptied. */
+    static final int TOMBSTONE_RESERVE_DIVISOR = 16;
+    /** How long a free-space reading (a statvfs) is trusted, minus what we appended since. */
+    static final long USABLE_CHECK_INTERVAL_NANOS = 50_000_000L;
+
+    /** A record appended in this batch, waiting for its fsync before it is applied. */
+    private record Pending(Op op, long seq, Segment segment, int offset, int length, boolean existed) {}
+
+    private final LogContext ctx;
+    private final WriteQueue queue;
+    private final ByteBuffer buf;
+    private final List<Pending> pending = new ArrayList<>();
+    /** Keys touched earlier in this batch → whether they exist after those operations. */
+    private final Map<ByteBuffer, Boolean> batchView = new HashMap<>();
+    private final List<Op> batch = new ArrayList<>();
+
+    private volatile Segment active;
+    private long nextSeq;
+    /** Whether bytes were appended to the active segment since its last fsync. */
+    private boolean dirty;
+    private long lastSyncNanos;
+    /** The last free-space reading, when it was taken, and what we appended since. */
+    private long usableChecked;
+    private long usableCheckedNanos = Long.MIN_VALUE / 2;
+    private long appendedSinceCheck;
+    private volatile String failure;
+    private volatile boolean stopped;
+
+    GroupCommitWriter(LogContext ctx, Segment active, long nextSeq) {
+        this.ctx = ctx;
+        this.queue = new WriteQueue(ctx.config.writeQueueBytesMax(), this::refusal);
+        this.active = active;
+        this.nextSeq = nextSeq;
+        // Heap, not direct: direct memory is capped at the heap size (64 MiB on a node) and slow to
+        // allocate; the JDK copies each write through its own small cached direct buffer.
+        this.buf = ByteBuffer.allocate(Math.max(BATCH_BUFFER_BYTES, ctx.config.recordBytesMax()));
+        this.lastSyncNanos = ctx.config.clock().getAsLong();
+    }
+
+    String failure() {
+        return failure;
+    }
+
+    Segment active() {
+        return active;
+    }
+
+    /** Where callers enqueue their operations (any thread). */
+    WriteQueue queue() {
+        return queue;
+    }
+
+    private String refusal(Op op) {
+        if (stopped) {
+            return "storage engine is closed";
+        }
+        String f = failure;
+        if (f != null && !(op instanceof Control c && c.kind() == ControlKind.STOP)) {
+            return "log engine refuses writes after an I/O failure: " + f;
+        }
+        return null;
+    }
+
+    // ---- the writer thread ----
+
+    @Override
+    public void run() {
+        try {
+            while (!stopped) {
+                Op first = queue.poll(pollTimeoutNanos());
+                if (first == null) {
+                    intervalSync();
+                    continue;
+                }
+                batch.clear();
+                batch.add(first);
+                queue.drainTo(batch, BATCH_OPS_MAX - 1);
+                process(batch);
+                intervalSync();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            failure = "writer thread died: " + e;
+            log.error("log engine writer thread died; writes are refused from now on", e);
+        } finally {
+            stopped = true;
+            queue.drainForever(failure != null ? "log engine refuses writes: " + failure : "storage engine is closed");
+        }
+    }
+
+    private long pollTimeoutNanos() {
+        if (ctx.config.fsync() instanceof FsyncPolicy.Interval interval && dirty) {
+            long due = lastSyncNanos + TimeUnit.MILLISECONDS.toNanos(interval.intervalMs());
+            return Math.max(0, due - ctx.config.clock().getAsLong());
+        }
+        return TimeUnit.SECONDS.toNanos(1);
+    }
+
+    private void intervalSync() {
+        if (ctx.config.fsync() instanceof FsyncPolicy.Interval interval && dirty && failure == null
+                && ctx.config.clock().getAsLong() - lastSyncNanos >= TimeUnit.MILLISECONDS.toNanos(interval.intervalMs())) {
+            try {
+                force(active);
+            } catch (IOException e) {
+                fatal("fsync of segment " + active.id + " failed", e);
+            }
+        }
+    }
+
+    private void process(List<Op> ops) {
+        refreshUsable();
+        for (Op op : ops) {
+            queue.taken(op);
+            if (stopped) {
+                fail(op, new StorageException(StorageException.Reason.FAILURE, "storage engine is closed"));
+                continue;
+            }
+            if (failure != null && !(op instanceof Control c && c.kind() == ControlKind.STOP)) {
+                fail(op, new StorageException(StorageException.Reason.FAILURE, "log engine refuses writes after an I/O failure: " + failure));
+                continue;
+            }
+            switch (op) {
+                case Put p -> encodePut(p);
+                case Remove r -> encodeRemove(r);
+                case Control c -> {
+                    commit();
+                    control(c);
+                }
+            }
+        }
+        commit();
+    }
+
+    private void encodePut(Put p) {
+        int length = RecordFormat.recordBytes(p.key().length, p.value().length);
+        String full = spaceProblem(length, false);
+        if (full != null) {
+            p.done().completeExceptionally(new StorageException(StorageException.Reason.OUT_OF_SPACE, full));
+            return;
+        }
+        if (!makeRoom(length)) {
+            fail(p, new StorageException(StorageException.Reason.FAILURE, "log engine refuses writes: " + failure));
+            return;
+        }
+        long seq = nextSeq++;
+        int offset = (int) (active.bytes() + buf.position());
+        RecordFormat.encode(buf, RecordFormat.KIND_PUT, seq, p.version(), p.key(), p.value());
+        active.noteSeq(seq);
+        pending.add(new Pending(p, seq, active, offset, length, true));
+        batchView.put(ByteBuffer.wrap(p.key()), Boolean.TRUE);
+    }
+
+    private void encodeRemove(Remove r) {
+        Boolean inBatch = batchView.get(ByteBuffer.wrap(r.key()));
+        boolean exists = inBatch != null ? inBatch : ctx.keydir.get(r.key(), r.position()) != null;
+        if (!exists) {
+            // Nothing on disk can bring the key back (merge keeps a tombstone while any older
+            // record may exist), so no record is needed.
+            r.done().complete(false);
+            return;
+        }
+        int length = RecordFormat.recordBytes(r.key().length, 0);
+        String full = spaceProblem(length, true);
+        if (full != null) {
+            r.done().completeExceptionally(new StorageException(StorageException.Reason.OUT_OF_SPACE, full));
+            return;
+        }
+        if (!makeRoom(length)) {
+            fail(r, new StorageException(StorageException.Reason.FAILURE, "log engine refuses writes: " + failure));
+            return;
+        }
+        long seq = nextSeq++;
+        int offset = (int) (active.bytes() + buf.position());
+        RecordFormat.encode(buf, RecordFormat.KIND_TOMBSTONE, seq, 0, r.key(), null);
+        active.noteSeq(seq);
+        pending.add(new Pending(r, seq, active, offset, length, true));
+        batchView.put(ByteBuffer.wrap(r.key()), Boolean.FALSE);
+    }
+
+    /** Why a record of length bytes may not be written now, or null if it may. */
+    private String spaceProblem(int length, boolean tombstone) {
+        long buffered = buf.position() + length;
+        long maxBytes = ctx.config.maxBytes();
+        if (maxBytes > 0) {
+            long limit = tombstone ? maxBytes + maxBytes / TOMBSTONE_RESERVE_DIVISOR : maxBytes;
+            if (ctx.segments.totalBytes() + buffered > limit) {
+                return "log engine is full: " + ctx.segments.totalBytes() + " of maxBytes " + maxBytes + " used";
+            }
+        }
+        long minFree = tombstone ? ctx.config.minFreeDiskBytes() / 2 : ctx.config.minFreeDiskBytes();
+        long free = usableChecked - appendedSinceCheck - buffered;
+        if (minFree > 0 && free < minFree) {
+            return "disk is nearly full: " + Math.max(0, free) + " bytes free, the engine keeps " + minFree + " free";
+        }
+        return null;
+    }
+
+    private void refreshUsable() {
+        long now = ctx.config.clock().getAsLong();
+        if (ctx.config.minFreeDiskBytes() == 0 || now - usableCheckedNanos < USABLE_CHECK_INTERVAL_NANOS) {
+            return;
+        }
+        try {
+            usableChecked = ctx.fs.usableBytes();
+        } catch (IOException e) {
+            usableChecked = Long.MAX_VALUE / 2; // the guard cannot be checked; maxBytes still applies
+        }
+        usableCheckedNanos = now;
+        appendedSinceCheck = 0;
+    }
+
+    /** Makes room for a record: flushes the buffer and rolls the segment when needed. */
+    private boolean makeRoom(int length) {
+        try {
+            if (buf.remaining() < length) {
+                flush();
+            }
+            long used = active.bytes() + buf.position();
+            if (used > 0 && used + length > ctx.config.segmentBytes()) {
+                flush();
+                roll();
+            }
+            return true;
+        } catch (IOException e) {
+            fatal("append to segment " + active.id + " failed", e);
+            return false;
+        }
+    }
+
+    private void flush() throws IOException {
+        if (buf.position() == 0) {
+            return;
+        }
+        buf.flip();
+        int n = buf.remaining();
+        active.file.append(buf);
+        buf.clear();
+        ctx.segments.grew(active, n);
+        appendedSinceCheck += n;
+        dirty = true;
+    }
+
+    private void force(Segment segment) throws IOException {
+        long start = ctx.config.clock().getAsLong();
+        segment.file.force();
+        long end = ctx.config.clock().getAsLong();
+        ctx.stats.fsync(end - start);
+        if (segment == active) {
+            dirty = false;
+            lastSyncNanos = end;
+        }
+    }
+
+    /**
+     * Closes the active segment (fsynced whatever the policy, so that every immutable segment is
+     * durable and can get a hint) and starts a new one, whose directory entry is fsynced before any
+     * record in it can be acknowledged.
+     */
+    private void roll() throws IOException {
+        force(active);
+        Segment old = active;
+        old.markImmutable();
+        active = ctx.newSegment();
+        ctx.afterRoll(old);
+    }
+
+    private void commit() {
+        if (pending.isEmpty() && buf.position() == 0) {
+            batchView.clear();
+            return;
+        }
+        if (failure != null) {
+            // A write earlier in this batch failed: none of its records may be acknowledged.
+            for (Pending p : pending) {
+                fail(p.op, new StorageException(StorageException.Reason.FAILURE, "write not durable: " + failure));
+            }
+            pending.clear();
+            batchView.clear();
+            buf.clear();
+            return;
+        }
+        try {
+            flush();
+            if (ctx.config.fsync() instanceof FsyncPolicy.Always && dirty) {
+                force(active);
+            }
+        } catch (IOException e) {
+            fatal("append or fsync of segment " + active.id + " failed", e);
+            for (Pending p : pending) {
+                fail(p.op, new StorageException(StorageException.Reason.FAILURE, "write not durable: " + failure, e));
+            }
+            pending.clear();
+            batchView.clear();
+            return;
+        }
+        ctx.stats.batch(pending.size()); // before completing: a caller that saw its write done sees it counted
+        for (Pending p : pending) {
+            apply(p);
+        }
+        pending.clear();
+        batchView.clear();
+        ctx.afterCommit();
+    }
+
+    private void apply(Pending p) {
+        switch (p.op) {
+            case Put put -> {
+                long previous = ctx.keydir.put(put.key(), put.position(), p.seq, p.segment.id, p.offset, p.length, put.version());
+                countDead(previous);
+                put.done().complete(null);
+            }
+            case Remove remove -> {
+                countDead(ctx.keydir.remove(remove.key(), remove.position()));
+                p.segment.addDead(p.length); // a tombstone is never live data
+                remove.done().complete(p.existed);
+            }
+            case Control c -> throw new IllegalStateException("controls are not pending: " + c);
+        }
+    }
+
+    private void countDead(long previous) {
+        if (previous != -1) {
+            ctx.segments.addDead((int) (previous >>> 32), previous & 0xFFFF_FFFFL);
+        }
+    }
+
+    private void control(Control c) {
+        try {
+            switch (c.kind()) {
+                case SYNC -> {
+                    if (dirty) {
+                        force(active);
+                    }
+                }
+                case ROLL -> {
+                    if (active.bytes() > 0) {
+                        roll();
+                    }
+                }
+                case WIPE -> wipe();
+                case STOP -> {
+                    if (dirty && failure == null) {
+                        force(active);
+                    }
+                    stopped = true;
+                }
+            }
+            c.done().complete(null);
+        } catch (IOException e) {
+            fatal(c.kind() + " failed on segment " + active.id, e);
+            c.done().completeExceptionally(new StorageException(StorageException.Reason.FAILURE, c.kind() + " failed: " + failure, e));
+            if (c.kind() == ControlKind.STOP) {
+                stopped = true;
+            }
+        }
+    }
+
+    /**
+     * Writes a WIPE record as the first record of a fresh segment and makes it durable; from then
+     * on every older record is dead whatever files remain, so the old segments can be deleted in
+     * any order and a crash in the middle resurrects nothing.
+     */
+    private void wipe() throws IOException {
+        ctx.structure.lock();
+        try {
+            force(active);
+            active.markImmutable();
+            Segment old = active;
+            active = ctx.newSegment();
+            long seq = nextSeq++;
+            int length = RecordFormat.recordBytes(0, 0);
+            RecordFormat.encode(buf, RecordFormat.KIND_WIPE, seq, 0, new byte[0], null);
+            active.noteSeq(seq);
+            flush();
+            force(active);
+            active.addDead(length);
+            ctx.wipeEpoch.incrementAndGet();
+            ctx.keydir.clear();
+            for (Segment s : ctx.segments.live()) {
+                if (s != active) {
+                    ctx.retire(s);
+                }
+            }
+            log.info("log engine in {} wiped (segments up to {} retired)", ctx.fs.describe(), old.id);
+        } finally {
+            ctx.structure.unlock();
+        }
+    }
+
+    private void fatal(String what, IOException e) {
+        if (failure == null) {
+            failure = what + ": " + e;
+            log.error("log engine in {}: {}; refusing every write from now on, reads go on", ctx.fs.describe(), failure, e);
+        }
+        buf.clear();
+    }
+
+    private static void fail(Op op, StorageException e) {
+        WriteQueue.fail(op, e);
+    }
+}

@@ -1,0 +1,78 @@
+package io.ringkv.storage.log;
+
+import static io.ringkv.storage.log.Engines.b;
+import static io.ringkv.storage.log.Engines.join;
+import static io.ringkv.storage.log.Engines.s;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(60)
+class LogEngineBasicsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void putGetRemoveSurviveRestart() throws Exception {
+        var config = Engines.small(dir).build();
+        try (LogEngine engine = LogEngine.open(config)) {
+            join(engine.put(b("k1"), b("v1"), 1));
+            join(engine.put(b("k2"), b("v2"), 2));
+            join(engine.put(b("k1"), b("v1b"), 3));
+            assertThat(join(engine.remove(b("k2")))).isTrue();
+            assertThat(join(engine.remove(b("k2")))).isFalse();
+            assertThat(s(engine.get(b("k1")).value())).isEqualTo("v1b");
+            assertThat(engine.get(b("k1")).version()).isEqualTo(3);
+            assertThat(engine.get(b("k2"))).isNull();
+            assertThat(engine.keys()).isEqualTo(1);
+        }
+        try (LogEngine engine = LogEngine.open(config)) {
+            assertThat(s(engine.get(b("k1")).value())).isEqualTo("v1b");
+            assertThat(engine.get(b("k1")).version()).isEqualTo(3);
+            assertThat(engine.get(b("k2"))).isNull();
+            assertThat(engine.keys()).isEqualTo(1);
+            assertThat(engine.stats().hintsWritten()).isZero();
+        }
+        assertThat(Files.list(dir).map(p -> p.getFileName().toString()).toList()).contains("LOCK");
+    }
+
+    @Test
+    void rollsOverAndMergesAndRestartsFromHints() throws Exception {
+        var config = Engines.small(dir).segmentBytes(1024).build();
+        try (LogEngine engine = LogEngine.open(config)) {
+            for (int round = 0; round < 5; round++) {
+                for (int i = 0; i < 100; i++) {
+                    join(engine.put(b("key" + i), b("value-" + round + "-" + i), round));
+                }
+            }
+            for (int i = 0; i < 50; i++) {
+                join(engine.remove(b("key" + i)));
+            }
+            Engines.idle(engine);
+            long before = engine.bytes();
+            join(engine.compact());
+            Engines.idle(engine);
+            assertThat(engine.bytes()).isLessThan(before);
+            assertThat(engine.stats().merges()).isPositive();
+            for (int i = 0; i < 100; i++) {
+                var v = engine.get(b("key" + i));
+                if (i < 50) {
+                    assertThat(v).isNull();
+                } else {
+                    assertThat(s(v.value())).isEqualTo("value-4-" + i);
+                }
+            }
+        }
+        try (LogEngine engine = LogEngine.open(config)) {
+            assertThat(engine.keys()).isEqualTo(50);
+            for (int i = 50; i < 100; i++) {
+                assertThat(s(engine.get(b("key" + i)).value())).isEqualTo("value-4-" + i);
+            }
+            assertThat(engine.stats().corruptRecords()).isZero();
+        }
+    }
+}
