@@ -49,6 +49,28 @@ final class RangeOps {
     }
 
     void scan(long startExclusive, long endInclusive, Consumer<LogEngine.LiveRecord> sink) {
+        walk(startExclusive, endInclusive, chunk -> {
+            for (int i = 0; i < chunk.count; i++) {
+                LogEngine.LiveRecord record = read(chunk, i);
+                if (record != null) {
+                    sink.accept(record);
+                }
+            }
+            return chunk.count > 0 ? chunk.trailingRun() : 0;
+        });
+    }
+
+    /**
+     * What a walk does with each chunk. Returns how many of the chunk's entries at its last ring
+     * position are still in the keydir, so that the next chunk starts right after them.
+     */
+    @FunctionalInterface
+    private interface ChunkVisitor {
+        int visit(Keydir.Chunk chunk);
+    }
+
+    /** Walks the range chunk by chunk in ring order; the keydir is locked only while a chunk is copied. */
+    private void walk(long startExclusive, long endInclusive, ChunkVisitor visitor) {
         Keydir.Chunk chunk = new Keydir.Chunk(CHUNK_KEYS);
         for (long[] interval : intervals(startExclusive, endInclusive)) {
             long from = interval[0];
@@ -56,15 +78,10 @@ final class RangeOps {
             boolean more = true;
             while (more) {
                 more = ctx.keydir.collect(from, skip, interval[1], chunk);
-                for (int i = 0; i < chunk.count; i++) {
-                    LogEngine.LiveRecord record = read(chunk, i);
-                    if (record != null) {
-                        sink.accept(record);
-                    }
-                }
+                int remaining = visitor.visit(chunk);
                 if (chunk.count > 0) {
                     long end = chunk.position[chunk.count - 1];
-                    skip = end == from ? skip + chunk.trailingRun() : chunk.trailingRun();
+                    skip = end == from ? skip + remaining : remaining;
                     from = end;
                 }
             }
@@ -94,38 +111,30 @@ final class RangeOps {
 
     /** Removes the range chunk by chunk through the writer; returns how many keys it removed. */
     long drop(long startExclusive, long endInclusive) {
-        Keydir.Chunk chunk = new Keydir.Chunk(CHUNK_KEYS);
-        long removed = 0;
-        for (long[] interval : intervals(startExclusive, endInclusive)) {
-            long from = interval[0];
-            int skip = 0;
-            boolean more = true;
-            while (more) {
-                more = ctx.keydir.collect(from, skip, interval[1], chunk);
-                List<CompletableFuture<Boolean>> removes = new ArrayList<>(chunk.count);
-                for (int i = 0; i < chunk.count; i++) {
-                    removes.add(ctx.writer.queue().remove(chunk.key[i], chunk.position[i], true));
-                }
-                for (CompletableFuture<Boolean> r : removes) {
-                    if (r.join()) {
-                        removed++;
-                    }
-                }
-                if (chunk.count > 0) {
-                    long end = chunk.position[chunk.count - 1];
-                    // Removed keys left the keydir; only those still there (re-put meanwhile) are skipped.
-                    int stillThere = 0;
-                    for (int i = chunk.count - 1; i >= 0 && chunk.position[i] == end; i--) {
-                        if (ctx.keydir.get(chunk.key[i], end) != null) {
-                            stillThere++;
-                        }
-                    }
-                    skip = end == from ? skip + stillThere : stillThere;
-                    from = end;
+        long[] removed = {0};
+        walk(startExclusive, endInclusive, chunk -> {
+            List<CompletableFuture<Boolean>> removes = new ArrayList<>(chunk.count);
+            for (int i = 0; i < chunk.count; i++) {
+                removes.add(ctx.writer.queue().remove(chunk.key[i], chunk.position[i], true));
+            }
+            for (CompletableFuture<Boolean> r : removes) {
+                if (r.join()) {
+                    removed[0]++;
                 }
             }
-        }
+            // Removed keys left the keydir; only those still there (re-put meanwhile) are skipped.
+            int stillThere = 0;
+            if (chunk.count > 0) {
+                long end = chunk.position[chunk.count - 1];
+                for (int i = chunk.count - 1; i >= 0 && chunk.position[i] == end; i--) {
+                    if (ctx.keydir.get(chunk.key[i], end) != null) {
+                        stillThere++;
+                    }
+                }
+            }
+            return stillThere;
+        });
         ctx.writer.queue().control(WriteQueue.ControlKind.SYNC).join();
-        return removed;
+        return removed[0];
     }
 }
