@@ -26,7 +26,8 @@ public record RingKvProperties(
         @Valid @NotNull @DefaultValue Node node,
         @Valid @NotNull @DefaultValue Limits limits,
         @Valid @NotNull @DefaultValue Storage storage,
-        @Valid @NotNull @DefaultValue Admin admin) {
+        @Valid @NotNull @DefaultValue Admin admin,
+        @Valid @NotNull @DefaultValue Faults faults) {
 
     /**
      * The node's data-plane listeners.
@@ -154,6 +155,14 @@ public record RingKvProperties(
      *     {@code <storage dir>/admin.token}
      */
     public record Admin(@DefaultValue("") String token) {}
+
+    /**
+     * Fault injection, for tests and drills only.
+     *
+     * @param enabled installs the fault decorators and {@code /api/v1/node/faults}; when false
+     *     neither exists
+     */
+    public record Faults(@DefaultValue("false") boolean enabled) {}
 
     /** Null-safe bounds check for the {@code @AssertTrue} rules (null is reported by {@code @NotNull}). */
     static boolean within(Duration value, Duration min, Duration max) {

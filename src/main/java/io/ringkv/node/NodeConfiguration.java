@@ -5,10 +5,15 @@ import io.ringkv.admin.AdminToken;
 import io.ringkv.admin.AdminTokenFilter;
 import io.ringkv.config.RingKvProperties;
 import io.ringkv.storage.StorageEngine;
+import io.ringkv.faults.DiskFaults;
+import io.ringkv.storage.log.FileChannelFileSystem;
 import io.ringkv.storage.log.FsyncPolicy;
 import io.ringkv.storage.log.LogEngine;
 import io.ringkv.storage.memory.MemoryEngine;
 import java.io.IOException;
+import java.nio.file.Path;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -36,15 +41,28 @@ class NodeConfiguration {
         return registration;
     }
 
+    /** The disk-fault switch; present only when fault injection is enabled. */
+    @Bean
+    @ConditionalOnProperty(name = "ringkv.faults.enabled", havingValue = "true")
+    DiskFaults diskFaults() {
+        return new DiskFaults();
+    }
+
     @Bean(destroyMethod = "close")
-    StorageEngine storageEngine(RingKvProperties properties, MeterRegistry registry) throws IOException {
+    StorageEngine storageEngine(RingKvProperties properties, MeterRegistry registry,
+            ObjectProvider<DiskFaults> diskFaults) throws IOException {
         var storage = properties.storage();
+        Path logDir = storage.dir().resolve(LOG_DIR);
+        DiskFaults faults = diskFaults.getIfAvailable();
         return switch (storage.engine()) {
             case memory -> new MemoryEngine(storage.maxBytes().toBytes() > 0
                     ? storage.maxBytes().toBytes()
                     : Runtime.getRuntime().maxMemory() / 3);
-            case log -> LogEngineMetrics.bind(registry, config -> LogEngine.open(config),
-                    LogEngine.Config.builder(storage.dir().resolve(LOG_DIR))
+            case log -> LogEngineMetrics.bind(registry,
+                    config -> faults == null
+                            ? LogEngine.open(config)
+                            : LogEngine.open(config, faults.wrap(new FileChannelFileSystem(logDir))),
+                    LogEngine.Config.builder(logDir)
                             .fsync(switch (storage.fsync()) {
                                 case always -> FsyncPolicy.ALWAYS;
                                 case interval -> FsyncPolicy.interval(storage.fsyncInterval().toMillis());
@@ -88,11 +106,16 @@ class NodeConfiguration {
     }
 
     @Bean
-    RequestProcessor requestProcessor(RingKvProperties properties, ProcessNode process, StorageEngine storage,
-            ReplyCache replies, NodeMetrics metrics) {
+    KvService kvService(RingKvProperties properties, ProcessNode process, StorageEngine storage) {
         var limits = properties.limits();
-        return new RequestProcessor(process, storage, replies, metrics, properties.node().inflightMax(),
-                limits.keyBytesMax(), limits.valueBytesMax());
+        return new LocalKvService(process, storage, limits.keyBytesMax(), limits.valueBytesMax());
+    }
+
+    @Bean
+    RequestProcessor requestProcessor(RingKvProperties properties, ProcessNode process, KvService kv,
+            ReplyCache replies, NodeMetrics metrics) {
+        return new RequestProcessor(process, kv, replies, metrics, properties.node().inflightMax(),
+                properties.limits().valueBytesMax());
     }
 
     @Bean

@@ -2,15 +2,12 @@ package io.ringkv.node;
 
 import com.google.protobuf.ByteString;
 import io.netty.buffer.ByteBuf;
-import io.ringkv.storage.StorageEngine;
-import io.ringkv.storage.StorageException;
 import io.ringkv.transport.PacketHandler;
 import io.ringkv.wire.Command;
 import io.ringkv.wire.Envelope;
 import io.ringkv.wire.ErrorCode;
 import io.ringkv.wire.proto.KVResponse;
 import java.net.InetSocketAddress;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -22,7 +19,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every reply a request earned (error replies included) is kept in the {@link ReplyCache} by
  * (client address, messageID); a retry gets the same bytes back and is not executed again. A
- * request whose write is still waiting on storage is tracked in {@link #inflight}, and a retry that
+ * request whose write is still waiting on storage (or on another node) is tracked in {@link #inflight}, and a retry that
  * arrives meanwhile is dropped: the original's reply answers it. OVERLOAD replies are the one
  * exception and are not cached, because they tell the client to retry the same messageID later.
  *
@@ -38,29 +35,21 @@ public final class RequestProcessor implements PacketHandler {
         return REPLY_OVERHEAD_BYTES + Envelope.MESSAGE_ID_BYTES_MAX + valueBytesMax;
     }
 
-    /** Storage is shedding load; the wait is a guess at how long a group commit takes to drain. */
-    private static final KVResponse BUSY = KVResponse.newBuilder()
-            .setErrCode(ErrorCode.OVERLOAD.code())
-            .setOverloadWaitTime(50)
-            .build();
-
     private final NodeContext node;
-    private final StorageEngine storage;
+    private final KvService kv;
     private final ReplyCache replies;
     private final NodeMetrics metrics;
     private final ConcurrentHashMap<InflightKey, Boolean> inflight = new ConcurrentHashMap<>();
     private final int inflightMax;
-    private final int keyBytesMax;
     private final int valueBytesMax;
 
-    public RequestProcessor(NodeContext node, StorageEngine storage, ReplyCache replies, NodeMetrics metrics,
-            int inflightMax, int keyBytesMax, int valueBytesMax) {
+    public RequestProcessor(NodeContext node, KvService kv, ReplyCache replies, NodeMetrics metrics,
+            int inflightMax, int valueBytesMax) {
         this.node = node;
-        this.storage = storage;
+        this.kv = kv;
         this.replies = replies;
         this.metrics = metrics;
         this.inflightMax = inflightMax;
-        this.keyBytesMax = keyBytesMax;
         this.valueBytesMax = valueBytesMax;
     }
 
@@ -118,8 +107,8 @@ public final class RequestProcessor implements PacketHandler {
             return;
         }
         CompletionStage<KVResponse> outcome = request == null
-                ? error(ErrorCode.UNKNOWN_COMMAND)
-                : execute(command, request);
+                ? Replies.done(Replies.of(ErrorCode.UNKNOWN_COMMAND))
+                : kv.execute(request.request());
         var done = outcome.toCompletableFuture();
         if (done.isDone()) {
             finish(messageId, id, sender, replier, command, done.join(), startNanos);
@@ -127,7 +116,7 @@ public final class RequestProcessor implements PacketHandler {
         }
         inflight.put(key, Boolean.TRUE);
         outcome.whenComplete((response, failure) -> {
-            KVResponse reply = failure == null ? response : failureReply(command, failure);
+            KVResponse reply = failure == null ? response : internalFailure(command, failure);
             try {
                 finish(messageId, id, sender, replier, command, reply, startNanos);
             } finally {
@@ -151,86 +140,9 @@ public final class RequestProcessor implements PacketHandler {
         }
     }
 
-    private CompletionStage<KVResponse> execute(Command command, Envelope.Opened.Request request) {
-        if (command == null) {
-            return error(ErrorCode.UNKNOWN_COMMAND);
-        }
-        var kv = request.request();
-        try {
-            return switch (command) {
-                case PUT -> {
-                    if (!validKey(kv.getKey())) {
-                        yield error(ErrorCode.INVALID_KEY);
-                    }
-                    if (kv.getValue().size() > valueBytesMax) {
-                        yield error(ErrorCode.INVALID_VALUE);
-                    }
-                    yield storage.put(kv.getKey().toByteArray(), kv.getValue().toByteArray(), kv.getVersion())
-                            .handle((ok, failure) -> failure == null ? Replies.SUCCESS : failureReply(command, failure));
-                }
-                case GET -> {
-                    if (!validKey(kv.getKey())) {
-                        yield error(ErrorCode.INVALID_KEY);
-                    }
-                    var found = storage.get(kv.getKey().toByteArray());
-                    yield Replies.done(found == null
-                            ? Replies.NO_SUCH_KEY
-                            : KVResponse.newBuilder()
-                                    .setErrCode(ErrorCode.SUCCESS.code())
-                                    .setValue(ByteString.copyFrom(found.value()))
-                                    .setVersion(found.version())
-                                    .build());
-                }
-                case REMOVE -> {
-                    if (!validKey(kv.getKey())) {
-                        yield error(ErrorCode.INVALID_KEY);
-                    }
-                    yield storage.remove(kv.getKey().toByteArray())
-                            .handle((existed, failure) -> failure != null
-                                    ? failureReply(command, failure)
-                                    : existed ? Replies.SUCCESS : Replies.NO_SUCH_KEY);
-                }
-                case WIPEOUT -> storage.wipe()
-                        .handle((ok, failure) -> failure == null ? Replies.SUCCESS : failureReply(command, failure));
-                case SHUTDOWN, IS_ALIVE -> Replies.done(Replies.SUCCESS);
-                case GET_PID -> Replies.done(KVResponse.newBuilder()
-                        .setErrCode(ErrorCode.SUCCESS.code())
-                        .setPid((int) node.pid())
-                        .build());
-                case GET_MEMBERSHIP_COUNT -> Replies.done(KVResponse.newBuilder()
-                        .setErrCode(ErrorCode.SUCCESS.code())
-                        .setMembershipCount(node.membershipCount())
-                        .build());
-            };
-        } catch (RuntimeException e) {
-            return Replies.done(failureReply(command, e));
-        }
-    }
-
-    private boolean validKey(ByteString key) {
-        return !key.isEmpty() && key.size() <= keyBytesMax;
-    }
-
-    private static CompletionStage<KVResponse> error(ErrorCode code) {
-        return Replies.done(Replies.of(code));
-    }
-
-    private static KVResponse failureReply(Command command, Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                ? failure.getCause()
-                : failure;
-        if (cause instanceof StorageException se) {
-            switch (se.reason()) {
-                case OUT_OF_SPACE -> {
-                    return Replies.of(ErrorCode.OUT_OF_SPACE);
-                }
-                case BUSY -> {
-                    return BUSY;
-                }
-                case FAILURE -> {}
-            }
-        }
-        log.warn("{} failed: {}", command, cause.toString(), cause instanceof StorageException ? null : cause);
+    /** The service promises not to fail its stages; if it does anyway, the client hears of it. */
+    private static KVResponse internalFailure(Command command, Throwable failure) {
+        log.error("{} failed unexpectedly", command, failure);
         return Replies.of(ErrorCode.INTERNAL_FAILURE);
     }
 }

@@ -172,4 +172,13 @@ class NodeAdminIT {
         assertThat(response.statusCode()).isEqualTo(200);
         return ((Number) JsonPath.read(response.body(), "$.keys")).longValue();
     }
+
+    @Test
+    void faultInjectionDoesNotExistUnlessEnabled() {
+        assertThat(node.call("POST", "/api/v1/node/faults", "{\"disk\":\"fsync-eio\"}").statusCode()).isEqualTo(404);
+        assertThat(node.call("GET", "/api/v1/node/faults", null).statusCode()).isEqualTo(404);
+        try (UdpKv udp = node.udp()) {
+            assertThat(udp.put(bytes("after-faults"), bytes("v"), 1).getErrCode()).isEqualTo(ErrorCode.SUCCESS.code());
+        }
+    }
 }

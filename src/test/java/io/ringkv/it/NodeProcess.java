@@ -340,6 +340,16 @@ public final class NodeProcess implements AutoCloseable {
         return send(request(path, authorized ? token : null).POST(HttpRequest.BodyPublishers.noBody()).build());
     }
 
+    /** Any method on the REST port with the admin token and an optional JSON body (null: none). */
+    public HttpResponse<String> call(String method, String path, String json) {
+        var body = json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json);
+        var builder = request(path, token).method(method, body);
+        if (json != null) {
+            builder.header("Content-Type", "application/json");
+        }
+        return send(builder.build());
+    }
+
     /**
      * The sum of the Prometheus samples named {@code name} whose labels include every one of
      * {@code labels} (each written as in the exposition, e.g. {@code reason="checksum"}).

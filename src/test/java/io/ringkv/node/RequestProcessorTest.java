@@ -40,8 +40,8 @@ class RequestProcessorTest {
     private RequestProcessor processor = processor(100);
 
     private RequestProcessor processor(int inflightMax) {
-        return new RequestProcessor(node, storage, replies, new NodeMetrics(registry, storage, replies),
-                inflightMax, 32, 10_000);
+        return new RequestProcessor(node, new LocalKvService(node, storage, 32, 10_000), replies,
+                new NodeMetrics(registry, storage, replies), inflightMax, 10_000);
     }
 
     @AfterEach
