@@ -27,6 +27,7 @@ class ArchitectureTest {
                     "io.ringkv.storage..",
                     "io.ringkv.common..",
                     "io.ringkv.faults..",
+                    "io.ringkv.ring..",
                     "io.ringkv.bench..")
             .should().dependOnClassesThat().resideInAnyPackage("org.springframework..")
             .because("Spring stays at the edges: plain-Java cores wired by one @Configuration per role");

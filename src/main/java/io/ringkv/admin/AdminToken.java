@@ -50,6 +50,11 @@ public final class AdminToken {
         return new AdminToken(token);
     }
 
+    /** The token itself, for calls this process makes to its peers (nodes to the ECS and back). */
+    public String value() {
+        return new String(token, StandardCharsets.UTF_8);
+    }
+
     /** Compares in constant time, so the response time does not reveal how much of a guess was right. */
     public boolean matches(String presented) {
         return presented != null && MessageDigest.isEqual(token, presented.getBytes(StandardCharsets.UTF_8));

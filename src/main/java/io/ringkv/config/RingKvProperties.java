@@ -24,6 +24,7 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties(prefix = "ringkv", ignoreUnknownFields = false)
 public record RingKvProperties(
         @Valid @NotNull @DefaultValue Node node,
+        @Valid @NotNull @DefaultValue RingSettings ring,
         @Valid @NotNull @DefaultValue Limits limits,
         @Valid @NotNull @DefaultValue Storage storage,
         @Valid @NotNull @DefaultValue Admin admin,
@@ -40,6 +41,8 @@ public record RingKvProperties(
      * @param replyCacheSize off-heap memory for cached replies; when full of unexpired replies the
      *     node answers OVERLOAD
      * @param inflightMax requests accepted but not yet answered (waiting on storage); beyond it OVERLOAD
+     * @param ecs base URL of the ECS (e.g. {@code http://127.0.0.1:43000}); the node registers there,
+     *     learns the ring from it and takes part in the cluster; empty means a lone node
      */
     public record Node(
             @DefaultValue("") String id,
@@ -48,7 +51,8 @@ public record RingKvProperties(
             @Min(0) @Max(64) @DefaultValue("0") int ioThreads,
             @NotNull @DefaultValue("7s") Duration replyCacheTtl,
             @NotNull @DefaultValue("128MB") DataSize replyCacheSize,
-            @Min(1) @Max(1_000_000) @DefaultValue("8192") int inflightMax) {
+            @Min(1) @Max(1_000_000) @DefaultValue("8192") int inflightMax,
+            @NotNull @DefaultValue("") String ecs) {
 
         public String idOrDefault() {
             return id.isBlank() ? "node-" + port : id;
@@ -147,6 +151,14 @@ public record RingKvProperties(
         interval,
         never
     }
+
+    /**
+     * The consistent-hash ring.
+     *
+     * @param vnodes tokens (virtual nodes) per member; more spread keys more evenly (max/mean keys
+     *     per node about 1.1 at 256 for 3 to 40 nodes) at the cost of more, smaller ranges to move
+     */
+    public record RingSettings(@Min(1) @Max(4096) @DefaultValue("256") int vnodes) {}
 
     /**
      * The admin plane.
