@@ -12,6 +12,7 @@ import io.ringkv.transport.PacketHandler;
 import io.ringkv.wire.Command;
 import io.ringkv.wire.Envelope;
 import io.ringkv.wire.ErrorCode;
+import io.ringkv.wire.Origin;
 import io.ringkv.wire.proto.KVRequest;
 import io.ringkv.wire.proto.KVResponse;
 import java.net.InetSocketAddress;
@@ -74,6 +75,38 @@ class RequestProcessorTest {
         assertThat(send("r", remove("k")).getErrCode()).isEqualTo(ErrorCode.SUCCESS.code());
         assertThat(send("r", remove("k")).getErrCode()).isEqualTo(ErrorCode.SUCCESS.code());
         assertThat(send("s", remove("k")).getErrCode()).isEqualTo(ErrorCode.NO_SUCH_KEY.code());
+    }
+
+    @Test
+    void forwardedRequestsAreCachedUnderTheirOriginAndAnsweredUnderTheForwardersId() {
+        InetSocketAddress peer = new InetSocketAddress("127.0.0.1", 6000);
+        send("a", put("k", "v", 0));
+        ByteString origin = Origin.encode(OTHER_CLIENT, id("client-id"));
+        KVRequest forwarded = remove("k").toBuilder().setOrigin(origin).build();
+
+        var first = new RecordingReplier();
+        processor.handle(datagram("fwd-1", forwarded), peer, first);
+        assertThat(first.only().getErrCode()).isEqualTo(ErrorCode.SUCCESS.code());
+        assertThat(first.ids).containsExactly(id("fwd-1"));
+
+        // The client's retry, forwarded again under another id (or by another node): the first reply, resealed.
+        var again = new RecordingReplier();
+        processor.handle(datagram("fwd-2", forwarded), new InetSocketAddress("127.0.0.1", 6001), again);
+        assertThat(again.only().getErrCode()).as("not executed again").isEqualTo(ErrorCode.SUCCESS.code());
+        assertThat(again.ids).containsExactly(id("fwd-2"));
+
+        // The client sending the same messageID to this node directly is the same request too.
+        assertThat(send(OTHER_CLIENT, "client-id", remove("k")).getErrCode()).isEqualTo(ErrorCode.SUCCESS.code());
+        assertThat(send(OTHER_CLIENT, "new-id", remove("k")).getErrCode()).isEqualTo(ErrorCode.NO_SUCH_KEY.code());
+    }
+
+    @Test
+    void aMalformedOriginIsIgnoredAndTheSenderKeysTheCache() {
+        KVRequest odd = put("k", "v", 0).toBuilder().setOrigin(ByteString.copyFrom(new byte[] {9, 1, 2})).build();
+        assertThat(send("o", odd).getErrCode()).isEqualTo(ErrorCode.SUCCESS.code());
+        assertThat(send("o", put("k", "other", 0)).getErrCode()).as("cached under (sender, id)")
+                .isEqualTo(ErrorCode.SUCCESS.code());
+        assertThat(send("g", get("k")).getValue().toStringUtf8()).isEqualTo("v");
     }
 
     @Test
@@ -230,6 +263,7 @@ class RequestProcessorTest {
 
     private static final class RecordingReplier implements PacketHandler.Replier {
         final List<KVResponse> replies = new ArrayList<>();
+        final List<ByteString> ids = new ArrayList<>();
         final List<String> rejections = new ArrayList<>();
 
         @Override
@@ -237,6 +271,7 @@ class RequestProcessorTest {
             var reply = Envelope.openReply(ByteBuffer.wrap(bytes));
             assertThat(reply).as("reply must be a valid envelope").isNotNull();
             replies.add(reply.response());
+            ids.add(reply.messageId());
         }
 
         @Override

@@ -185,6 +185,22 @@ public final class RingKvCli implements Callable<Integer> {
         return oneShot(client -> String.valueOf(client.membershipCount()));
     }
 
+    @Command(name = "keyrange", description = "Print the ring the node routes by: one line per token range, "
+            + "<from>,<to>,<host:port>; (ranges (from, to] in hex on the MD5 ring), or with --key the key's owner.")
+    int keyrange(@Option(names = "--key", paramLabel = "<key>", description = "Print only this key's owner and backups.")
+            String key,
+            @Option(names = "--summary", description = "One line per member: ranges and share of the ring.")
+            boolean summary) {
+        return oneShot(client -> {
+            var reply = client.exchangeAsync(io.ringkv.wire.proto.KVRequest.newBuilder()
+                    .setCommand(io.ringkv.wire.Command.GET_RING.code()).build()).join();
+            if (reply.getErrCode() != 0 || !reply.hasRing() || reply.getRing().getMembersCount() == 0) {
+                return "no ring: a lone node owns every key (reply code " + reply.getErrCode() + ")";
+            }
+            return KeyRanges.describe(io.ringkv.ring.RingMessages.fromInfo(reply.getRing()), key, summary);
+        });
+    }
+
     @Command(name = "wipeout", description = "Delete every key on the node.")
     int wipeout() {
         return oneShot(client -> {
