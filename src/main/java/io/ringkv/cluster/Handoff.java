@@ -71,7 +71,7 @@ public final class Handoff {
 
     private final String selfId;
     private final StorageEngine storage;
-    private final PeerClients peers;
+    private final Peers peers;
     /** Write stamps are held for the duration of a local write in a cluster; the steps take it exclusively. */
     private final StampedLock writeGate = new StampedLock();
     private final AtomicLong keysSent = new AtomicLong();
@@ -99,7 +99,7 @@ public final class Handoff {
         }
     }
 
-    public Handoff(String selfId, StorageEngine storage, PeerClients peers) {
+    public Handoff(String selfId, StorageEngine storage, Peers peers) {
         this.selfId = selfId;
         this.storage = storage;
         this.peers = peers;

@@ -17,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Thread-safe. {@link #exchange} never blocks the caller for longer than a connect attempt to a
  * new peer ({@link #CONNECT_TIMEOUT_MS}).
  */
-public final class PeerClients implements AutoCloseable {
+public final class PeerClients implements Peers, AutoCloseable {
     /** A peer on loopback or a LAN connects in well under this; a dead one must not stall callers. */
     static final int CONNECT_TIMEOUT_MS = 500;
     /** How long a forwarded request waits for the owner, which may itself wait on an fsync or a lock. */
@@ -29,6 +29,7 @@ public final class PeerClients implements AutoCloseable {
     private volatile boolean closed;
 
     /** Sends one request to a member and completes with its reply, or exceptionally when none came. */
+    @Override
     public CompletableFuture<KVResponse> exchange(Member peer, KVRequest request) {
         RingKvClient client;
         try {

@@ -3,7 +3,7 @@ package io.ringkv.node;
 import com.google.protobuf.ByteString;
 import io.ringkv.cluster.ClusterState;
 import io.ringkv.cluster.Handoff;
-import io.ringkv.cluster.PeerClients;
+import io.ringkv.cluster.Peers;
 import io.ringkv.common.RingPosition;
 import io.ringkv.ring.Member;
 import io.ringkv.ring.Ring;
@@ -43,10 +43,10 @@ final class ClusterKvService implements KvService {
     private final KvService local;
     private final ClusterState cluster;
     private final Handoff handoff;
-    private final PeerClients peers;
+    private final Peers peers;
     private final int keyBytesMax;
 
-    ClusterKvService(KvService local, ClusterState cluster, Handoff handoff, PeerClients peers, int keyBytesMax) {
+    ClusterKvService(KvService local, ClusterState cluster, Handoff handoff, Peers peers, int keyBytesMax) {
         this.local = local;
         this.cluster = cluster;
         this.handoff = handoff;
