@@ -28,6 +28,7 @@ class ArchitectureTest {
                     "io.ringkv.common..",
                     "io.ringkv.faults..",
                     "io.ringkv.ring..",
+                    "io.ringkv.cluster..",
                     "io.ringkv.bench..")
             .should().dependOnClassesThat().resideInAnyPackage("org.springframework..")
             .because("Spring stays at the edges: plain-Java cores wired by one @Configuration per role");

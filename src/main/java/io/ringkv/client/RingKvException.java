@@ -67,6 +67,8 @@ public final class RingKvException extends RuntimeException {
             case UNKNOWN_COMMAND -> "the node does not know this command";
             case INVALID_KEY -> "key must be 1..32 bytes";
             case INVALID_VALUE -> "value must be 0..10,000 bytes";
+            case NOT_RESPONSIBLE -> "this node does not own the key; route by the ring in the reply";
+            case WRITE_LOCKED -> "the key's range is moving to another node; retry shortly";
         };
         return known.name() + " (" + why + ")";
     }

@@ -5,6 +5,7 @@ import io.ringkv.storage.StorageEngine;
 import io.ringkv.storage.StorageException;
 import io.ringkv.wire.Command;
 import io.ringkv.wire.ErrorCode;
+import io.ringkv.wire.Origin;
 import io.ringkv.wire.proto.KVRequest;
 import io.ringkv.wire.proto.KVResponse;
 import java.util.concurrent.CompletionException;
@@ -37,14 +38,14 @@ final class LocalKvService implements KvService {
     }
 
     @Override
-    public CompletionStage<KVResponse> execute(KVRequest kv) {
+    public CompletionStage<KVResponse> execute(KVRequest kv, Origin origin) {
         Command command = Command.of(kv.getCommand());
         if (command == null) {
             return error(ErrorCode.UNKNOWN_COMMAND);
         }
         try {
             return switch (command) {
-                case PUT -> {
+                case PUT, STORE_PUT -> {
                     if (!validKey(kv.getKey())) {
                         yield error(ErrorCode.INVALID_KEY);
                     }
@@ -67,7 +68,7 @@ final class LocalKvService implements KvService {
                                     .setVersion(found.version())
                                     .build());
                 }
-                case REMOVE -> {
+                case REMOVE, STORE_REMOVE -> {
                     if (!validKey(kv.getKey())) {
                         yield error(ErrorCode.INVALID_KEY);
                     }
@@ -78,6 +79,8 @@ final class LocalKvService implements KvService {
                 }
                 case WIPEOUT -> storage.wipe()
                         .handle((ok, failure) -> failure == null ? Replies.SUCCESS : failureReply(command, failure));
+                // The ring is the cluster layer's business; a node without one never gets here.
+                case GET_RING -> error(ErrorCode.UNKNOWN_COMMAND);
                 case SHUTDOWN, IS_ALIVE -> Replies.done(Replies.SUCCESS);
                 case GET_PID -> Replies.done(KVResponse.newBuilder()
                         .setErrCode(ErrorCode.SUCCESS.code())

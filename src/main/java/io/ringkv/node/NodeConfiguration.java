@@ -3,6 +3,9 @@ package io.ringkv.node;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.ringkv.admin.AdminToken;
 import io.ringkv.admin.AdminTokenFilter;
+import io.ringkv.cluster.ClusterState;
+import io.ringkv.cluster.Handoff;
+import io.ringkv.cluster.PeerClients;
 import io.ringkv.config.RingKvProperties;
 import io.ringkv.storage.StorageEngine;
 import io.ringkv.faults.DiskFaults;
@@ -13,12 +16,14 @@ import io.ringkv.storage.memory.MemoryEngine;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Profile;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Wires the node role from plain-Java parts. */
 @Configuration(proxyBeanMethods = false)
@@ -106,9 +111,36 @@ class NodeConfiguration {
     }
 
     @Bean
-    KvService kvService(RingKvProperties properties, ProcessNode process, StorageEngine storage) {
+    ClusterState clusterState(RingKvProperties properties) {
+        return new ClusterState(properties.node().idOrDefault());
+    }
+
+    @Bean(destroyMethod = "close")
+    PeerClients peerClients() {
+        return new PeerClients();
+    }
+
+    @Bean
+    Handoff handoff(ClusterState cluster, StorageEngine storage, PeerClients peers) {
+        Handoff handoff = new Handoff(cluster.selfId(), storage, peers);
+        cluster.onAdopted(handoff::onRingAdopted);
+        return handoff;
+    }
+
+    /** Present only when the node has an ECS to follow. */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnExpression("!'${ringkv.node.ecs:}'.isBlank()")
+    EcsLink ecsLink(RingKvProperties properties, AdminToken token, ClusterState cluster, JsonMapper json) {
+        var node = properties.node();
+        return new EcsLink(node.ecs(), cluster.selfId(), node.host(), node.port(), token, cluster, json);
+    }
+
+    @Bean
+    KvService kvService(RingKvProperties properties, ProcessNode process, StorageEngine storage,
+            ClusterState cluster, Handoff handoff, PeerClients peers) {
         var limits = properties.limits();
-        return new LocalKvService(process, storage, limits.keyBytesMax(), limits.valueBytesMax());
+        var local = new LocalKvService(process, storage, limits.keyBytesMax(), limits.valueBytesMax());
+        return new ClusterKvService(local, cluster, handoff, peers, limits.keyBytesMax());
     }
 
     @Bean

@@ -6,6 +6,7 @@ import io.ringkv.transport.PacketHandler;
 import io.ringkv.wire.Command;
 import io.ringkv.wire.Envelope;
 import io.ringkv.wire.ErrorCode;
+import io.ringkv.wire.Origin;
 import io.ringkv.wire.proto.KVResponse;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletionStage;
@@ -84,20 +85,25 @@ public final class RequestProcessor implements PacketHandler {
     private void process(ByteString messageId, Envelope.Opened.Request request, InetSocketAddress sender,
             Replier replier, long startNanos) {
         byte[] id = messageId.toByteArray();
-        byte[] cached = replies.get(sender, id);
+        // A forwarded request is cached under its origin: the client's address and messageID.
+        Origin origin = request == null || !request.request().hasOrigin()
+                ? null
+                : Origin.decode(request.request().getOrigin());
+        Origin key = origin != null ? origin : new Origin(sender, id);
+        byte[] cached = replies.get(key.client(), key.messageId());
         if (cached != null) {
             metrics.replayed();
-            replier.reply(cached);
+            replier.reply(origin == null ? cached : Envelope.resealReply(cached, messageId));
             return;
         }
-        InflightKey key = new InflightKey(sender, messageId);
-        if (inflight.containsKey(key)) {
+        InflightKey inflightKey = new InflightKey(key.client(), ByteString.copyFrom(key.messageId()));
+        if (inflight.containsKey(inflightKey)) {
             metrics.discarded("retry-inflight");
             return;
         }
         Command command = request == null ? null : Command.of(request.request().getCommand());
         int replyBytesMax = REPLY_OVERHEAD_BYTES + id.length + (command == Command.GET ? valueBytesMax : 0);
-        if (inflight.size() >= inflightMax || !replies.hasRoom(sender, id, replyBytesMax)) {
+        if (inflight.size() >= inflightMax || !replies.hasRoom(key.client(), key.messageId(), replyBytesMax)) {
             int waitMs = replies.overloadWaitMs();
             metrics.completed(command, ErrorCode.OVERLOAD, startNanos);
             replier.reply(Envelope.sealReply(messageId, KVResponse.newBuilder()
@@ -108,33 +114,38 @@ public final class RequestProcessor implements PacketHandler {
         }
         CompletionStage<KVResponse> outcome = request == null
                 ? Replies.done(Replies.of(ErrorCode.UNKNOWN_COMMAND))
-                : kv.execute(request.request());
+                : kv.execute(request.request(), key);
         var done = outcome.toCompletableFuture();
-        if (done.isDone()) {
-            finish(messageId, id, sender, replier, command, done.join(), startNanos);
+        if (done.isDone() && !done.isCompletedExceptionally()) {
+            finish(messageId, key, origin != null, sender, replier, command, done.join(), startNanos);
             return;
         }
-        inflight.put(key, Boolean.TRUE);
+        inflight.put(inflightKey, Boolean.TRUE);
         outcome.whenComplete((response, failure) -> {
             KVResponse reply = failure == null ? response : internalFailure(command, failure);
             try {
-                finish(messageId, id, sender, replier, command, reply, startNanos);
+                finish(messageId, key, origin != null, sender, replier, command, reply, startNanos);
             } finally {
                 // Removed only after the reply is cached, so a retry always finds one of the two.
-                inflight.remove(key);
+                inflight.remove(inflightKey);
             }
         });
     }
 
-    private void finish(ByteString messageId, byte[] id, InetSocketAddress sender, Replier replier,
-            Command command, KVResponse response, long startNanos) {
-        byte[] bytes = Envelope.sealReply(messageId, response);
+    /** {@code response} null: the outcome is unknown, nothing is sent or cached (see {@link KvService}). */
+    private void finish(ByteString messageId, Origin key, boolean forwarded, InetSocketAddress sender,
+            Replier replier, Command command, KVResponse response, long startNanos) {
+        if (response == null) {
+            metrics.discarded("outcome-unknown");
+            return;
+        }
+        byte[] bytes = Envelope.sealReply(forwarded ? ByteString.copyFrom(key.messageId()) : messageId, response);
         if (response.getErrCode() != ErrorCode.OVERLOAD.code()) {
             // OVERLOAD means "not executed, retry this messageID later": caching it would refuse the retry.
-            replies.put(sender, id, bytes);
+            replies.put(key.client(), key.messageId(), bytes);
         }
         metrics.completed(command, ErrorCode.of(response.getErrCode()), startNanos);
-        replier.reply(bytes);
+        replier.reply(forwarded ? Envelope.sealReply(messageId, response) : bytes);
         if (command == Command.SHUTDOWN && response.getErrCode() == ErrorCode.SUCCESS.code()) {
             node.shutdown("SHUTDOWN command from " + sender);
         }

@@ -43,6 +43,23 @@ public interface StorageEngine extends AutoCloseable {
     /** Short engine name as configured ({@code memory}). */
     String name();
 
+    /**
+     * Calls sink for every live key whose ring position ({@code io.ringkv.common.RingPosition}) is
+     * in {@code (startExclusive, endInclusive]} (unsigned, wrapping; equal ends = the whole ring).
+     * Blocks the calling thread for the whole walk, so call it off the event loops; foreground
+     * traffic goes on, and a write to the range during the walk may or may not be seen.
+     */
+    void forEachInRange(long startExclusive, long endInclusive, RecordSink sink);
+
+    /** Removes every key of the range (see {@link #forEachInRange}); completes with how many. */
+    CompletionStage<Long> dropRange(long startExclusive, long endInclusive);
+
+    /** Receives the records of a range walk; the arrays are the sink's to keep. */
+    @FunctionalInterface
+    interface RecordSink {
+        void accept(byte[] key, byte[] value, int version);
+    }
+
     /** Why the engine refuses writes, or null while it accepts them. */
     default String writeFailure() {
         return null;

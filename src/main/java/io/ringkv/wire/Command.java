@@ -12,7 +12,13 @@ public enum Command {
     WIPEOUT(0x05),
     IS_ALIVE(0x06),
     GET_PID(0x07),
-    GET_MEMBERSHIP_COUNT(0x08);
+    GET_MEMBERSHIP_COUNT(0x08),
+    /** Node to node: store key/value/version on the receiving node itself, whatever its ring says. */
+    STORE_PUT(0x20),
+    /** Node to node: remove key on the receiving node itself, whatever its ring says. */
+    STORE_REMOVE(0x21),
+    /** The ring the node routes by, in {@code KVResponse.ring}. */
+    GET_RING(0x22);
 
     private static final Command[] BY_CODE = new Command[0x100];
 

@@ -76,6 +76,18 @@ public final class Envelope {
         return seal(messageId, response.toByteString()).toByteArray();
     }
 
+    /**
+     * The same reply under another messageID: a reply cached for a client's own messageID, handed
+     * to a node that forwarded the client's retry under a messageID of its own.
+     */
+    public static byte[] resealReply(byte[] sealed, ByteString messageId) {
+        try {
+            return seal(messageId, Msg.parseFrom(sealed).getPayload()).toByteArray();
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException("not a sealed reply", e);
+        }
+    }
+
     /** The serialized request envelope, as clients send it. */
     public static byte[] sealRequest(ByteString messageId, KVRequest request) {
         return seal(messageId, request.toByteString()).toByteArray();

@@ -12,7 +12,11 @@ public enum ErrorCode {
     INTERNAL_FAILURE(0x04, "internal failure"),
     UNKNOWN_COMMAND(0x05, "unknown command"),
     INVALID_KEY(0x06, "invalid key"),
-    INVALID_VALUE(0x07, "invalid value");
+    INVALID_VALUE(0x07, "invalid value"),
+    /** A ring-aware client asked the wrong node; the reply carries the node's ring. */
+    NOT_RESPONSIBLE(0x20, "not responsible for this key, see the ring in the reply"),
+    /** The key's range is moving to another node right now; retry in a moment. */
+    WRITE_LOCKED(0x21, "range is moving, retry shortly");
 
     private static final ErrorCode[] BY_CODE = new ErrorCode[0x100];
 

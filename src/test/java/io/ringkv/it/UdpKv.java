@@ -35,7 +35,7 @@ public final class UdpKv implements AutoCloseable {
     private static final Duration ABANDON_DRAIN = Duration.ofMillis(50);
 
     private final DatagramSocket socket;
-    private final InetSocketAddress node;
+    private volatile InetSocketAddress node;
     private final byte[] receiveBuffer = new byte[DATAGRAM_BYTES_MAX];
     private final Duration attemptTimeout;
 
@@ -53,6 +53,11 @@ public final class UdpKv implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open a UDP socket to " + node, e);
         }
+    }
+
+    /** Sends from now on to another node, from the same socket (so the same client address). */
+    public void target(InetSocketAddress other) {
+        node = other;
     }
 
     /** Sends the request under a fresh messageID and returns the reply (see the class comment). */

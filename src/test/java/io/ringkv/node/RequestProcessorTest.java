@@ -310,6 +310,16 @@ class RequestProcessorTest {
         }
 
         @Override
+        public void forEachInRange(long startExclusive, long endInclusive, RecordSink sink) {
+            inner.forEachInRange(startExclusive, endInclusive, sink);
+        }
+
+        @Override
+        public CompletionStage<Long> dropRange(long startExclusive, long endInclusive) {
+            return inner.dropRange(startExclusive, endInclusive);
+        }
+
+        @Override
         public String name() {
             return "slow";
         }

@@ -196,7 +196,13 @@ public final class LogEngine implements StorageEngine {
         ranges.scan(startExclusive, endInclusive, sink);
     }
 
+    @Override
+    public void forEachInRange(long startExclusive, long endInclusive, RecordSink sink) {
+        scanRange(startExclusive, endInclusive, r -> sink.accept(r.key(), r.value(), r.version()));
+    }
+
     /** Durably removes every key of the range (see {@link #scanRange}); completes with the count. */
+    @Override
     public CompletionStage<Long> dropRange(long startExclusive, long endInclusive) {
         checkOpen();
         CompletableFuture<Long> done = new CompletableFuture<>();

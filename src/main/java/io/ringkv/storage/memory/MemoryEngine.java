@@ -3,6 +3,7 @@ package io.ringkv.storage.memory;
 import io.ringkv.storage.StorageEngine;
 import io.ringkv.storage.StorageException;
 import io.ringkv.storage.Versioned;
+import io.ringkv.common.RingPosition;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -108,6 +109,38 @@ public final class MemoryEngine implements StorageEngine {
             }
         }
         return DONE;
+    }
+
+    @Override
+    public void forEachInRange(long startExclusive, long endInclusive, RecordSink sink) {
+        checkOpen();
+        map.forEach((key, versioned) -> {
+            byte[] k = new byte[key.remaining()];
+            key.duplicate().get(k);
+            if (RingPosition.inRange(RingPosition.of(k), startExclusive, endInclusive)) {
+                sink.accept(k, versioned.value().clone(), versioned.version());
+            }
+        });
+    }
+
+    @Override
+    public CompletionStage<Long> dropRange(long startExclusive, long endInclusive) {
+        if (closed) {
+            return CompletableFuture.failedFuture(closedException());
+        }
+        long dropped = 0;
+        for (ByteBuffer key : map.keySet()) {
+            byte[] k = new byte[key.remaining()];
+            key.duplicate().get(k);
+            if (RingPosition.inRange(RingPosition.of(k), startExclusive, endInclusive)) {
+                Versioned previous = map.remove(key);
+                if (previous != null) {
+                    bytes.addAndGet(-cost(k.length, previous.value().length));
+                    dropped++;
+                }
+            }
+        }
+        return CompletableFuture.completedFuture(dropped);
     }
 
     @Override

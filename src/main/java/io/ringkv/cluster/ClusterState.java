@@ -1,0 +1,75 @@
+package io.ringkv.cluster;
+
+import io.ringkv.ring.Ring;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * The ring this node routes by, and who it is on it. A node without a ring (a lone node, or one
+ * whose ECS has not answered yet) owns every key. Rings only move forward: a snapshot is adopted
+ * only when its epoch is higher than the current one, so a late or repeated push is harmless.
+ *
+ * <p>Thread-safe. Listeners run on the adopting thread, after the new ring is visible, in
+ * registration order; they must not block for long.
+ */
+public final class ClusterState {
+    private final String selfId;
+    private final List<Consumer<Ring>> listeners = new CopyOnWriteArrayList<>();
+    private volatile Ring ring;
+
+    public ClusterState(String selfId) {
+        this.selfId = selfId;
+    }
+
+    public String selfId() {
+        return selfId;
+    }
+
+    /** The current ring, or null when this node has none. */
+    public Ring ring() {
+        return ring;
+    }
+
+    /** The current epoch, 0 without a ring. */
+    public long epoch() {
+        Ring current = ring;
+        return current == null ? 0 : current.epoch();
+    }
+
+    /** Members this node knows: the ring's, or 1 (itself) without a ring. */
+    public int membershipCount() {
+        Ring current = ring;
+        return current == null || current.isEmpty() ? 1 : current.members().size();
+    }
+
+    /** Result of {@link #adopt}. */
+    public enum Adoption {
+        ADOPTED,
+        /** The node already routes by this epoch. */
+        SAME,
+        /** The node already routes by a newer epoch; nothing changed. */
+        STALE
+    }
+
+    public Adoption adopt(Ring next) {
+        synchronized (this) {
+            Ring current = ring;
+            if (current != null && next.epoch() == current.epoch()) {
+                return Adoption.SAME;
+            }
+            if (current != null && next.epoch() < current.epoch()) {
+                return Adoption.STALE;
+            }
+            ring = next;
+        }
+        for (Consumer<Ring> listener : listeners) {
+            listener.accept(next);
+        }
+        return Adoption.ADOPTED;
+    }
+
+    public void onAdopted(Consumer<Ring> listener) {
+        listeners.add(listener);
+    }
+}

@@ -1,0 +1,93 @@
+package io.ringkv.node;
+
+import io.ringkv.cluster.ClusterState;
+import io.ringkv.cluster.Handoff;
+import io.ringkv.ring.Ring;
+import io.ringkv.ring.RingView;
+import java.util.Map;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The node's part of the ring protocol with the ECS (design §4): the ring it routes by, and the
+ * handoff of ranges it is losing. Thin: the logic is in {@link ClusterState} and {@link Handoff}.
+ */
+@RestController
+@RequestMapping("/api/v1/node")
+class ClusterController {
+    private final ClusterState cluster;
+    private final Handoff handoff;
+
+    ClusterController(ClusterState cluster, Handoff handoff) {
+        this.cluster = cluster;
+        this.handoff = handoff;
+    }
+
+    @GetMapping("/ring")
+    ResponseEntity<?> ring() {
+        Ring ring = cluster.ring();
+        return ring == null
+                ? problem(HttpStatus.NOT_FOUND, "this node has no ring yet (a lone node, or its ECS has not answered)")
+                : ResponseEntity.ok(RingView.of(ring));
+    }
+
+    /** Adopts a ring pushed by the ECS: 200 when it is the node's ring now, 409 when the node has a newer one. */
+    @PutMapping("/ring")
+    ResponseEntity<?> adopt(@RequestBody RingView view) {
+        Ring ring;
+        try {
+            ring = view.toRing();
+        } catch (IllegalArgumentException | NullPointerException e) {
+            return problem(HttpStatus.BAD_REQUEST, "invalid ring: " + e.getMessage());
+        }
+        return switch (cluster.adopt(ring)) {
+            case ADOPTED, SAME -> ResponseEntity.ok(Map.of("epoch", ring.epoch()));
+            case STALE -> problem(HttpStatus.CONFLICT, "this node already routes by ring epoch " + cluster.epoch()
+                    + ", newer than " + ring.epoch());
+        };
+    }
+
+    /** What {@code POST /handoff} takes: the ring the cluster is moving to. */
+    record HandoffRequest(RingView ring) {}
+
+    @PostMapping("/handoff")
+    ResponseEntity<?> startHandoff(@RequestBody HandoffRequest request) {
+        Ring current = cluster.ring();
+        if (current == null) {
+            return problem(HttpStatus.CONFLICT, "this node has no ring: publish one before a handoff");
+        }
+        if (request == null || request.ring() == null) {
+            return problem(HttpStatus.BAD_REQUEST, "body must be {\"ring\": {epoch, vnodes, members}}");
+        }
+        try {
+            Ring target = request.ring().toRing();
+            return ResponseEntity.accepted().body(handoff.start(current, target));
+        } catch (IllegalArgumentException | NullPointerException e) {
+            return problem(HttpStatus.BAD_REQUEST, "invalid handoff: " + e.getMessage());
+        } catch (IllegalStateException e) {
+            return problem(HttpStatus.CONFLICT, e.getMessage());
+        }
+    }
+
+    @GetMapping("/handoff")
+    Handoff.Status handoffStatus() {
+        return handoff.status();
+    }
+
+    @DeleteMapping("/handoff")
+    Handoff.Status abortHandoff() {
+        return handoff.abort();
+    }
+
+    private static ResponseEntity<ProblemDetail> problem(HttpStatus status, String detail) {
+        return ResponseEntity.of(ProblemDetail.forStatusAndDetail(status, detail)).build();
+    }
+}

@@ -1,0 +1,154 @@
+package io.ringkv.node;
+
+import com.google.protobuf.ByteString;
+import io.ringkv.cluster.ClusterState;
+import io.ringkv.cluster.Handoff;
+import io.ringkv.cluster.PeerClients;
+import io.ringkv.common.RingPosition;
+import io.ringkv.ring.Member;
+import io.ringkv.ring.Ring;
+import io.ringkv.ring.RingMessages;
+import io.ringkv.wire.Command;
+import io.ringkv.wire.ErrorCode;
+import io.ringkv.wire.Origin;
+import io.ringkv.wire.proto.KVRequest;
+import io.ringkv.wire.proto.KVResponse;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes each request by the ring (design §4): keys this node owns are executed here, through the
+ * handoff's write gate; keys owned elsewhere are forwarded to the owner over TCP with the client's
+ * origin, so the owner's at-most-once cache recognises retries that reach any node. A ring-aware
+ * client (one that sets {@code ringEpoch}) is answered NOT_RESPONSIBLE with this node's ring
+ * instead, so that it can go to the owner directly from then on.
+ *
+ * <p>Without a ring the node owns every key, as a lone node does.
+ */
+final class ClusterKvService implements KvService {
+    private static final Logger log = LoggerFactory.getLogger(ClusterKvService.class);
+    /** How long a client should wait while its key's range is being handed over (usually well under a second). */
+    static final int MOVING_WAIT_MS = 50;
+    private static final KVResponse MOVING_OVERLOAD = KVResponse.newBuilder()
+            .setErrCode(ErrorCode.OVERLOAD.code())
+            .setOverloadWaitTime(MOVING_WAIT_MS)
+            .build();
+    private static final KVResponse MOVING_LOCKED = KVResponse.newBuilder()
+            .setErrCode(ErrorCode.WRITE_LOCKED.code())
+            .setOverloadWaitTime(MOVING_WAIT_MS)
+            .build();
+
+    private final KvService local;
+    private final ClusterState cluster;
+    private final Handoff handoff;
+    private final PeerClients peers;
+    private final int keyBytesMax;
+
+    ClusterKvService(KvService local, ClusterState cluster, Handoff handoff, PeerClients peers, int keyBytesMax) {
+        this.local = local;
+        this.cluster = cluster;
+        this.handoff = handoff;
+        this.peers = peers;
+        this.keyBytesMax = keyBytesMax;
+    }
+
+    @Override
+    public CompletionStage<KVResponse> execute(KVRequest request, Origin origin) {
+        Command command = Command.of(request.getCommand());
+        if (command == null) {
+            return local.execute(request, origin);
+        }
+        return switch (command) {
+            case PUT, GET, REMOVE -> route(command, request, origin);
+            case GET_RING -> done(ringReply(ErrorCode.SUCCESS, cluster.ring()));
+            case GET_MEMBERSHIP_COUNT -> done(KVResponse.newBuilder()
+                    .setErrCode(ErrorCode.SUCCESS.code())
+                    .setMembershipCount(cluster.membershipCount())
+                    .build());
+            // STORE_* come from peers and apply here whatever the ring says; the rest are per node.
+            default -> local.execute(request, origin);
+        };
+    }
+
+    private CompletionStage<KVResponse> route(Command command, KVRequest request, Origin origin) {
+        Ring ring = cluster.ring();
+        int keyBytes = request.getKey().size();
+        if (ring == null || ring.isEmpty() || keyBytes == 0 || keyBytes > keyBytesMax) {
+            // No ring: a lone node. Bad keys: answered INVALID_KEY here, never forwarded.
+            return local.execute(request, origin);
+        }
+        long position = RingPosition.of(request.getKey().toByteArray());
+        Member owner = ring.ownerOf(position);
+        if (owner.id().equals(cluster.selfId())) {
+            return command == Command.GET ? local.execute(request, origin) : gatedWrite(request, origin, position);
+        }
+        if (request.hasRingEpoch() || request.hasOrigin()) {
+            // A ring-aware client, or a peer that routed by another ring: tell it ours.
+            return done(ringReply(ErrorCode.NOT_RESPONSIBLE, ring));
+        }
+        return forward(owner, request, origin);
+    }
+
+    private CompletionStage<KVResponse> gatedWrite(KVRequest request, Origin origin, long position) {
+        long stamp = handoff.tryBeginWrite(position);
+        if (stamp == 0) {
+            return done(request.hasRingEpoch() ? MOVING_LOCKED : MOVING_OVERLOAD);
+        }
+        CompletionStage<KVResponse> outcome;
+        try {
+            outcome = local.execute(request, origin);
+        } catch (RuntimeException e) {
+            handoff.endWrite(stamp, position, request.getKey());
+            throw e;
+        }
+        return outcome.whenComplete((reply, failure) -> handoff.endWrite(stamp, position, request.getKey()));
+    }
+
+    private CompletionStage<KVResponse> forward(Member owner, KVRequest request, Origin origin) {
+        KVRequest forwarded = request.toBuilder()
+                .setOrigin(Origin.encode(origin.client(), ByteString.copyFrom(origin.messageId())))
+                .build();
+        return peers.exchange(owner, forwarded).handle((reply, failure) -> {
+            if (failure != null) {
+                // Unknown outcome: no reply, the client retries and the owner's cache knows the origin.
+                log.debug("forward to {} failed: {}", owner.id(), failure.toString());
+                return null;
+            }
+            if (reply.getErrCode() == ErrorCode.NOT_RESPONSIBLE.code()) {
+                learn(reply);
+                return null;
+            }
+            return reply;
+        });
+    }
+
+    /** A peer routes by a newer ring than ours: adopt it, so the client's retry is routed right. */
+    private void learn(KVResponse reply) {
+        if (!reply.hasRing()) {
+            return;
+        }
+        try {
+            Ring theirs = RingMessages.fromInfo(reply.getRing());
+            if (theirs.epoch() > cluster.epoch()) {
+                cluster.adopt(theirs);
+                log.info("adopted ring epoch {} from a peer", theirs.epoch());
+            }
+        } catch (IllegalArgumentException e) {
+            log.warn("a peer sent an invalid ring: {}", e.getMessage());
+        }
+    }
+
+    private static KVResponse ringReply(ErrorCode code, Ring ring) {
+        KVResponse.Builder reply = KVResponse.newBuilder().setErrCode(code.code());
+        if (ring != null) {
+            reply.setRing(RingMessages.toInfo(ring));
+        }
+        return reply.build();
+    }
+
+    private static CompletionStage<KVResponse> done(KVResponse response) {
+        return CompletableFuture.completedFuture(response);
+    }
+}
