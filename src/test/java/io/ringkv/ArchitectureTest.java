@@ -58,6 +58,20 @@ class ArchitectureTest {
             .should().onlyDependOnClassesThat().resideInAnyPackage("io.ringkv.common..", "java..")
             .because("common holds small shared types that every feature may use, so it may use none of them");
 
+    /** The coordinator's core is plain Java; only io.ringkv.ecs.api (configuration, controller) uses Spring. */
+    @ArchTest
+    static final ArchRule ecsCoreDoesNotUseSpring = noClasses()
+            .that().resideInAPackage("io.ringkv.ecs")
+            .should().dependOnClassesThat().resideInAnyPackage("org.springframework..")
+            .because("the ECS's planning and state are tested with fakes, without Spring");
+
+    @ArchTest
+    static final ArchRule ecsTalksToNodesOnlyOverTheirApi = noClasses()
+            .that().resideInAPackage("io.ringkv.ecs..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.ringkv.node..", "io.ringkv.storage..",
+                    "io.ringkv.transport..")
+            .because("the ECS reaches nodes through their REST API, so they can run anywhere");
+
     @ArchTest
     static final ArchRule featurePackagesHaveNoCycles = slices()
             .matching("io.ringkv.(*)..")

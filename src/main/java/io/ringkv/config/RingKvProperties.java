@@ -28,7 +28,8 @@ public record RingKvProperties(
         @Valid @NotNull @DefaultValue Limits limits,
         @Valid @NotNull @DefaultValue Storage storage,
         @Valid @NotNull @DefaultValue Admin admin,
-        @Valid @NotNull @DefaultValue Faults faults) {
+        @Valid @NotNull @DefaultValue Faults faults,
+        @Valid @NotNull @DefaultValue Ecs ecs) {
 
     /**
      * The node's data-plane listeners.
@@ -175,6 +176,86 @@ public record RingKvProperties(
      *     neither exists
      */
     public record Faults(@DefaultValue("false") boolean enabled) {}
+
+    /**
+     * The coordinator (profile {@code ecs}).
+     *
+     * @param launcher how nodes are started: {@code local} (child JVMs of the ECS's jar) or
+     *     {@code static} (nodes started elsewhere register themselves)
+     * @param initialNodes nodes the local launcher starts when the ECS has no persisted cluster
+     * @param nodesMax largest cluster the ECS builds
+     * @param dataDir the ECS's files: {@code cluster.json}, {@code admin.token}, and with the local
+     *     launcher each node's data directory and log under {@code nodes/}
+     * @param host address nodes use to reach the ECS (also the address local nodes bind to)
+     * @param nodeJavaOptions JVM options of nodes the local launcher starts, separated by spaces
+     * @param nodePortBase first data-plane port (UDP and TCP) the local launcher tries
+     * @param nodeRestPortBase first REST port the local launcher tries
+     * @param handoffTimeout longest a handoff may take before the ring change is rolled back
+     * @param nodeStartTimeout longest a launched or admitted node may take to become ready
+     * @param nodeRequestTimeout bound on every call the ECS makes to a node
+     * @param shutdownGrace how long a removed node may take to exit before SIGTERM, then SIGKILL
+     * @param tickInterval time between the ECS's background rounds (re-publishing the ring to
+     *     nodes that missed it, marking nodes UP or DOWN)
+     */
+    public record Ecs(
+            @NotNull @DefaultValue("local") Launcher launcher,
+            @Min(0) @Max(64) @DefaultValue("3") int initialNodes,
+            @Min(1) @Max(1024) @DefaultValue("64") int nodesMax,
+            @NotNull @DefaultValue("ecs-data") Path dataDir,
+            @NotBlank @DefaultValue("127.0.0.1") String host,
+            @NotNull @DefaultValue("-Xmx64m") String nodeJavaOptions,
+            @Min(1) @Max(65535) @DefaultValue("43100") int nodePortBase,
+            @Min(1) @Max(65535) @DefaultValue("43200") int nodeRestPortBase,
+            @NotNull @DefaultValue("10m") Duration handoffTimeout,
+            @NotNull @DefaultValue("60s") Duration nodeStartTimeout,
+            @NotNull @DefaultValue("5s") Duration nodeRequestTimeout,
+            @NotNull @DefaultValue("10s") Duration shutdownGrace,
+            @NotNull @DefaultValue("2s") Duration tickInterval) {
+
+        @AssertTrue(message = "ringkv.ecs.initial-nodes must not exceed ringkv.ecs.nodes-max")
+        public boolean isInitialNodesValid() {
+            return initialNodes <= nodesMax;
+        }
+
+        @AssertTrue(message = "ringkv.ecs.handoff-timeout must be between 1s and 24h")
+        public boolean isHandoffTimeoutValid() {
+            return within(handoffTimeout, Duration.ofSeconds(1), Duration.ofHours(24));
+        }
+
+        @AssertTrue(message = "ringkv.ecs.node-start-timeout must be between 1s and 10m")
+        public boolean isNodeStartTimeoutValid() {
+            return within(nodeStartTimeout, Duration.ofSeconds(1), Duration.ofMinutes(10));
+        }
+
+        @AssertTrue(message = "ringkv.ecs.node-request-timeout must be between 100ms and 60s")
+        public boolean isNodeRequestTimeoutValid() {
+            return within(nodeRequestTimeout, Duration.ofMillis(100), Duration.ofSeconds(60));
+        }
+
+        @AssertTrue(message = "ringkv.ecs.shutdown-grace must be between 0s and 5m")
+        public boolean isShutdownGraceValid() {
+            return within(shutdownGrace, Duration.ZERO, Duration.ofMinutes(5));
+        }
+
+        @AssertTrue(message = "ringkv.ecs.tick-interval must be between 100ms and 1m")
+        public boolean isTickIntervalValid() {
+            return within(tickInterval, Duration.ofMillis(100), Duration.ofMinutes(1));
+        }
+
+        @AssertTrue(message = "ringkv.ecs.node-port-base and node-rest-port-base must be at least nodes-max apart")
+        public boolean isPortBasesApart() {
+            return Math.abs(nodePortBase - nodeRestPortBase) >= nodesMax;
+        }
+    }
+
+    /**
+     * How the ECS starts nodes. Written {@code local} and {@code static} in properties (Spring binds
+     * enum names case-insensitively; {@code static} is a Java keyword, hence the upper case).
+     */
+    public enum Launcher {
+        LOCAL,
+        STATIC
+    }
 
     /** Null-safe bounds check for the {@code @AssertTrue} rules (null is reported by {@code @NotNull}). */
     static boolean within(Duration value, Duration min, Duration max) {

@@ -5,6 +5,7 @@ import io.ringkv.cluster.Handoff;
 import io.ringkv.ring.Ring;
 import io.ringkv.ring.RingView;
 import java.util.Map;
+import org.springframework.context.annotation.Profile;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -21,6 +22,7 @@ import org.springframework.web.bind.annotation.RestController;
  * handoff of ranges it is losing. Thin: the logic is in {@link ClusterState} and {@link Handoff}.
  */
 @RestController
+@Profile("node")
 @RequestMapping("/api/v1/node")
 class ClusterController {
     private final ClusterState cluster;

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Profile;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -22,6 +23,7 @@ import org.springframework.web.bind.annotation.RestController;
  * <p>Faults are named in kebab case in JSON: {@code {"disk": "fsync-eio"}}.
  */
 @RestController
+@Profile("node")
 @RequestMapping("/api/v1/node/faults")
 @ConditionalOnProperty(name = "ringkv.faults.enabled", havingValue = "true")
 class FaultsController {

@@ -5,6 +5,7 @@ import io.ringkv.storage.StorageEngine;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.annotation.Profile;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -13,6 +14,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** The node's admin REST API. Thin: it reads state and calls the same operations as the protocol. */
 @RestController
+@Profile("node")
 @RequestMapping("/api/v1/node")
 class NodeController {
     private final RingKvProperties properties;

@@ -14,29 +14,44 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * Keeps {@code config/node.properties} and the README's Configuration table in step with
- * {@link RingKvProperties}: every property listed, with the default the code really has, and
- * nothing listed that the node would reject as unknown.
+ * Keeps {@code config/node.properties}, {@code config/ecs.properties} and the README's
+ * Configuration table in step with {@link RingKvProperties}: every property listed, with the
+ * default the code really has, and nothing listed that a role would reject as unknown. Each file
+ * lists its role's settings: the node file everything but {@code ringkv.ecs.*}, the ECS file
+ * {@code ringkv.ecs.*} and the settings the ECS shares with nodes.
  */
 class PropertyDocsTest {
     private static final Map<String, String> DEFAULTS = defaults();
 
     @Test
-    void nodePropertiesListsEveryPropertyAtItsDefault() throws IOException {
+    void nodePropertiesListsEveryNodePropertyAtItsDefault() throws IOException {
+        checkFile("config/node.properties", name -> !name.startsWith("ringkv.ecs."));
+    }
+
+    @Test
+    void ecsPropertiesListsEveryEcsPropertyAtItsDefault() throws IOException {
+        checkFile("config/ecs.properties", name -> name.startsWith("ringkv.ecs.") || name.startsWith("ringkv.ring.")
+                || name.startsWith("ringkv.admin."));
+    }
+
+    private static void checkFile(String path, Predicate<String> listed) throws IOException {
         Properties file = new Properties();
-        try (Reader in = Files.newBufferedReader(Path.of("config/node.properties"))) {
+        try (Reader in = Files.newBufferedReader(Path.of(path))) {
             file.load(in);
         }
-        DEFAULTS.forEach((name, value) -> assertThat(file.getProperty(name))
-                .as("%s in config/node.properties", name)
-                .isEqualTo(value));
+        DEFAULTS.forEach((name, value) -> {
+            if (listed.test(name)) {
+                assertThat(file.getProperty(name)).as("%s in %s", name, path).isEqualTo(value);
+            }
+        });
         assertThat(file.stringPropertyNames().stream().filter(n -> n.startsWith("ringkv.")))
-                .as("ringkv.* names in config/node.properties that RingKvProperties does not have")
-                .allMatch(DEFAULTS::containsKey);
+                .as("ringkv.* names in %s that RingKvProperties does not have or the file should not list", path)
+                .allMatch(name -> DEFAULTS.containsKey(name) && listed.test(name));
     }
 
     @Test

@@ -1,0 +1,37 @@
+package io.ringkv.ecs;
+
+import io.ringkv.ring.Ring;
+import io.ringkv.ring.TokenRange;
+import java.util.List;
+
+/**
+ * The cluster as {@code GET /api/v1/cluster} shows it: every known node with its status and share
+ * of the ring, the ring's epoch, and the operation under way.
+ *
+ * @param operation id of the operation under way, or null when idle
+ */
+public record ClusterView(long epoch, int vnodes, String launcher, String operation, List<NodeView> nodes) {
+
+    /**
+     * One node.
+     *
+     * @param pid process id when the local launcher runs it, else null
+     * @param share fraction of the ring it owns as primary (0 when not a member)
+     * @param ranges how many token ranges it owns
+     */
+    public record NodeView(String id, String host, int port, int restPort, NodeStatus status, Long pid,
+            String logFile, String dataDir, double share, int ranges) {}
+
+    public static ClusterView of(ClusterState state, String launcher, String operation) {
+        Ring ring = state.currentRing();
+        List<NodeView> nodes = state.nodes().stream()
+                .sorted(java.util.Comparator.comparing(NodeRecord::id))
+                .map(n -> {
+                    List<TokenRange> ranges = ring.rangesOf(n.id());
+                    return new NodeView(n.id(), n.host(), n.port(), n.restPort(), n.status(), n.pid(), n.logFile(),
+                            n.dataDir(), ranges.stream().mapToDouble(TokenRange::share).sum(), ranges.size());
+                })
+                .toList();
+        return new ClusterView(ring.epoch(), ring.vnodes(), launcher, operation, nodes);
+    }
+}

@@ -1,0 +1,53 @@
+package io.ringkv.ecs;
+
+import io.ringkv.ring.Member;
+import io.ringkv.ring.RingView;
+
+/**
+ * The ECS's calls to a node's admin API ({@code /api/v1/node/...}). Every call is bounded in time
+ * and either returns or throws {@link NodeCallException}, whose message says which node, which
+ * call and why, in words fit for an operation's error list. No call is retried here: the
+ * coordinator decides what a failure means.
+ *
+ * <p>Implementations are thread-safe; calls block the calling thread for at most their timeout.
+ */
+public interface NodeClient {
+
+    /** What a node says about itself ({@code GET /api/v1/node}). */
+    record NodeInfo(String id, long pid) {}
+
+    /** The states of a node's handoff, as the node reports them. */
+    enum HandoffState {
+        IDLE,
+        STREAMING,
+        READY,
+        FAILED
+    }
+
+    /** A node's handoff progress ({@code GET /api/v1/node/handoff}). */
+    record HandoffStatus(HandoffState state, long targetEpoch, long keysSent, long bytesSent, String error) {}
+
+    /** {@code GET /api/v1/node}. */
+    NodeInfo info(Member node);
+
+    /** True when {@code GET /actuator/health/readiness} answers 200; false on any other answer or none. */
+    boolean ready(Member node);
+
+    /**
+     * {@code PUT /api/v1/node/ring}: the node adopts the ring (or already has that epoch). A node
+     * that already has a newer epoch refuses with a {@link NodeCallException}.
+     */
+    void putRing(Member node, RingView ring);
+
+    /** {@code POST /api/v1/node/handoff}: the node starts streaming what it loses under {@code target}. */
+    void startHandoff(Member node, RingView target);
+
+    /** {@code GET /api/v1/node/handoff}. */
+    HandoffStatus handoff(Member node);
+
+    /** {@code DELETE /api/v1/node/handoff}: unlock and forget the handoff. */
+    void abortHandoff(Member node);
+
+    /** {@code POST /api/v1/node/shutdown}: the node exits cleanly soon after answering. */
+    void shutdown(Member node);
+}

@@ -1,0 +1,77 @@
+package io.ringkv.ecs;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An immutable snapshot of one operation: what the REST API answers and what {@code cluster.json}
+ * keeps. The worker replaces the snapshot as the operation advances.
+ *
+ * @param nodeIds the nodes the operation adds or removes, as far as they are known yet
+ * @param requested the count or cluster size asked for (0 when the kind takes none)
+ * @param fromEpoch ring epoch when the operation started
+ * @param toEpoch the epoch the ring change under way will publish; equal to the persisted ring's
+ *     epoch once that change is committed (how recovery tells "finish" from "roll back")
+ * @param errors what went wrong, oldest first, at most {@link #ERRORS_MAX}
+ */
+public record OperationView(String id, OperationKind kind, OperationState state, String step,
+        List<String> nodeIds, int requested, long fromEpoch, long toEpoch, long keysMoved, long bytesMoved,
+        List<String> errors, Instant createdAt, Instant startedAt, Instant finishedAt) {
+    /** Errors kept per operation: enough to diagnose, bounded so a flapping node cannot grow the state. */
+    public static final int ERRORS_MAX = 20;
+
+    public OperationView {
+        nodeIds = List.copyOf(nodeIds);
+        errors = List.copyOf(errors);
+    }
+
+    public static OperationView queued(String id, OperationKind kind, List<String> nodeIds, int requested,
+            long epoch, Instant now) {
+        return new OperationView(id, kind, OperationState.QUEUED, "queued", nodeIds, requested, epoch, epoch,
+                0, 0, List.of(), now, null, null);
+    }
+
+    public OperationView running(Instant now) {
+        return new OperationView(id, kind, OperationState.RUNNING, "started", nodeIds, requested, fromEpoch,
+                toEpoch, keysMoved, bytesMoved, errors, createdAt, now, null);
+    }
+
+    public OperationView withStep(String next) {
+        return new OperationView(id, kind, state, next, nodeIds, requested, fromEpoch, toEpoch, keysMoved,
+                bytesMoved, errors, createdAt, startedAt, finishedAt);
+    }
+
+    public OperationView withNodeIds(List<String> next) {
+        return new OperationView(id, kind, state, step, next, requested, fromEpoch, toEpoch, keysMoved,
+                bytesMoved, errors, createdAt, startedAt, finishedAt);
+    }
+
+    public OperationView withToEpoch(long next) {
+        return new OperationView(id, kind, state, step, nodeIds, requested, fromEpoch, next, keysMoved,
+                bytesMoved, errors, createdAt, startedAt, finishedAt);
+    }
+
+    /** Progress of the handoff under way, added to what earlier ring changes of this operation moved. */
+    public OperationView withMoved(long keys, long bytes) {
+        return new OperationView(id, kind, state, step, nodeIds, requested, fromEpoch, toEpoch, keys, bytes,
+                errors, createdAt, startedAt, finishedAt);
+    }
+
+    public OperationView withError(String error) {
+        List<String> next = new ArrayList<>(errors);
+        if (next.size() < ERRORS_MAX) {
+            next.add(error);
+        }
+        return new OperationView(id, kind, state, step, nodeIds, requested, fromEpoch, toEpoch, keysMoved,
+                bytesMoved, next, createdAt, startedAt, finishedAt);
+    }
+
+    public OperationView finished(OperationState result, String lastStep, Instant now) {
+        if (!result.finished()) {
+            throw new IllegalArgumentException("not a final state: " + result);
+        }
+        return new OperationView(id, kind, result, lastStep, nodeIds, requested, fromEpoch, toEpoch, keysMoved,
+                bytesMoved, errors, createdAt, startedAt == null ? now : startedAt, now);
+    }
+}

@@ -1,0 +1,151 @@
+package io.ringkv.ecs.api;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.ringkv.admin.AdminToken;
+import io.ringkv.admin.AdminTokenFilter;
+import io.ringkv.config.RingKvProperties;
+import io.ringkv.ecs.Coordinator;
+import io.ringkv.ecs.HttpNodeClient;
+import io.ringkv.ecs.Launcher;
+import io.ringkv.ecs.LocalLauncher;
+import io.ringkv.ecs.Pacer;
+import io.ringkv.ecs.StateStore;
+import io.ringkv.ecs.StaticLauncher;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Arrays;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.web.server.context.WebServerInitializedEvent;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Profile;
+
+/** Wires the ECS role from the plain-Java parts in {@code io.ringkv.ecs}. */
+@Configuration(proxyBeanMethods = false)
+@Profile("ecs")
+class EcsConfiguration {
+    private static final Logger log = LoggerFactory.getLogger(EcsConfiguration.class);
+    /** Connecting to a node on the same network takes milliseconds; longer means it is not there. */
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(1);
+    /** Time between polls of handoff progress and of a starting node's readiness. */
+    private static final Duration POLL = Duration.ofMillis(100);
+    /** How long a node gaining ranges is retried when it does not take the new ring at once. */
+    private static final Duration GAINER_PUBLISH_TIMEOUT = Duration.ofSeconds(30);
+
+    /**
+     * The cluster's one admin token. A generated token is kept in the ECS's data directory and
+     * reused after a restart: the running nodes the ECS re-adopts were started with it.
+     */
+    @Bean
+    AdminToken adminToken(RingKvProperties properties) {
+        String configured = properties.admin().token();
+        Path file = properties.ecs().dataDir().resolve(AdminToken.FILE_NAME);
+        if (configured.isBlank() && Files.isReadable(file)) {
+            try {
+                configured = Files.readString(file).strip();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the admin token " + file, e);
+            }
+        }
+        return AdminToken.configuredOrGenerated(configured, properties.ecs().dataDir());
+    }
+
+    @Bean
+    FilterRegistrationBean<AdminTokenFilter> adminTokenFilter(AdminToken token) {
+        var registration = new FilterRegistrationBean<>(new AdminTokenFilter(token));
+        registration.addUrlPatterns("/*");
+        return registration;
+    }
+
+    @Bean
+    StateStore stateStore(RingKvProperties properties) {
+        return new StateStore(properties.ecs().dataDir());
+    }
+
+    @Bean
+    HttpNodeClient nodeClient(RingKvProperties properties, AdminToken token) {
+        return new HttpNodeClient(token.value(), CONNECT_TIMEOUT, properties.ecs().nodeRequestTimeout());
+    }
+
+    @Bean(destroyMethod = "close")
+    Launcher launcher(RingKvProperties properties, AdminToken token) {
+        var ecs = properties.ecs();
+        return switch (ecs.launcher()) {
+            case STATIC -> new StaticLauncher();
+            case LOCAL -> new LocalLauncher(new LocalLauncher.Settings(
+                    Path.of(System.getProperty("java.home"), "bin", "java"),
+                    // Run with java -jar, the class path is the jar itself.
+                    Path.of(System.getProperty("java.class.path")).toAbsolutePath(),
+                    Arrays.stream(ecs.nodeJavaOptions().trim().split("\\s+")).filter(s -> !s.isEmpty()).toList(),
+                    ecs.dataDir(), ecs.host(), ecs.nodePortBase(), ecs.nodeRestPortBase(), token.value(),
+                    ecs.shutdownGrace()));
+        };
+    }
+
+    /** Runs the one operation at a time; a second is refused before it reaches this queue. */
+    @Bean(destroyMethod = "shutdownNow")
+    ExecutorService ecsOperations() {
+        return Executors.newSingleThreadExecutor(Thread.ofPlatform().name("ecs-operation").daemon().factory());
+    }
+
+    @Bean(destroyMethod = "shutdownNow")
+    ScheduledExecutorService ecsTicker() {
+        return Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("ecs-tick").daemon().factory());
+    }
+
+    @Bean
+    EcsMetrics ecsMetrics(MeterRegistry registry) {
+        return new EcsMetrics(registry);
+    }
+
+    @Bean
+    Coordinator coordinator(RingKvProperties properties, StateStore store, HttpNodeClient nodes, Launcher launcher,
+            ExecutorService ecsOperations, EcsMetrics metrics) {
+        var ecs = properties.ecs();
+        var settings = new Coordinator.Settings(properties.ring().vnodes(), ecs.initialNodes(), ecs.nodesMax(),
+                ecs.handoffTimeout(), POLL, ecs.nodeStartTimeout(), ecs.shutdownGrace(), GAINER_PUBLISH_TIMEOUT);
+        Coordinator coordinator = new Coordinator(settings, store, nodes, launcher, InstantSource.system(),
+                Pacer.SLEEP, ecsOperations, metrics);
+        metrics.bind(coordinator);
+        return coordinator;
+    }
+
+    @Bean
+    EcsHealthIndicator ecsHealthIndicator(Coordinator coordinator) {
+        return new EcsHealthIndicator(coordinator);
+    }
+
+    /**
+     * Starts the coordinator once the REST port is known (nodes are told where the ECS is), and
+     * its background rounds.
+     */
+    @Bean
+    ApplicationListener<WebServerInitializedEvent> ecsStarter(RingKvProperties properties, Coordinator coordinator,
+            ScheduledExecutorService ecsTicker) {
+        return event -> {
+            URI url = URI.create("http://" + properties.ecs().host() + ":" + event.getWebServer().getPort());
+            log.info("ECS at {}, state in {}", url, properties.ecs().dataDir().toAbsolutePath());
+            coordinator.start(url);
+            long tickMs = properties.ecs().tickInterval().toMillis();
+            ecsTicker.scheduleWithFixedDelay(() -> {
+                try {
+                    coordinator.tick();
+                } catch (RuntimeException e) {
+                    log.warn("ECS background round failed", e);
+                }
+            }, tickMs, tickMs, TimeUnit.MILLISECONDS);
+        };
+    }
+}

@@ -1,0 +1,219 @@
+package io.ringkv.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The ECS running as a separate JVM from the packaged jar, with its own data directory, a fixed
+ * admin token and node port bases picked at random so that parallel runs rarely meet.
+ *
+ * <p>Every node pid the ECS records in {@code cluster.json} is remembered, so {@link #close()}
+ * kills, by PID, the nodes the ECS launched even when the ECS itself was {@code kill -9}'d and
+ * could not stop them; a JVM shutdown hook does the same for a test that died. {@link #kill()}
+ * keeps the data directory, so {@link #restart()} recovers the same cluster.
+ */
+public final class EcsProcess implements AutoCloseable {
+    public static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration STOP_GRACE = Duration.ofSeconds(20);
+    private static final Pattern PID = Pattern.compile("\"pid\"\\s*:\\s*(\\d+)");
+    private static final Set<Long> PIDS = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> PIDS.forEach(pid -> ProcessHandle.of(pid)
+                .ifPresent(ProcessHandle::destroyForcibly)), "it-ecs-reaper"));
+    }
+
+    private final List<String> command;
+    private final Path dataDir;
+    private final Path logFile;
+    private final int restPort;
+    private final String token = UUID.randomUUID().toString();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private Process process;
+
+    private EcsProcess(int initialNodes, List<String> extraArgs) throws IOException {
+        this.dataDir = Files.createTempDirectory("ringkv-it-ecs-");
+        this.restPort = freeTcpPort();
+        int base = 20_000 + 200 * ThreadLocalRandom.current().nextInt(100);
+        command = new ArrayList<>(List.of(System.getProperty("ringkv.java"), "-Xmx64m", "-jar",
+                System.getProperty("ringkv.jar"),
+                "--spring.profiles.active=ecs",
+                "--server.port=" + restPort,
+                "--ringkv.admin.token=" + token,
+                "--ringkv.ecs.data-dir=" + dataDir,
+                "--ringkv.ecs.initial-nodes=" + initialNodes,
+                "--ringkv.ecs.node-port-base=" + base,
+                "--ringkv.ecs.node-rest-port-base=" + (base + 100),
+                "--ringkv.ecs.shutdown-grace=5s",
+                "--ringkv.ecs.tick-interval=500ms",
+                // Shared CI machines start several JVMs at once: a node can take a minute to be ready.
+                "--ringkv.ecs.node-start-timeout=4m"));
+        command.addAll(extraArgs);
+        Path logDir = Path.of(System.getProperty("ringkv.jar")).toAbsolutePath().getParent().resolve("it-logs");
+        Files.createDirectories(logDir);
+        this.logFile = logDir.resolve("ecs-" + restPort + ".log");
+        Files.writeString(logFile, String.join(" ", command) + System.lineSeparator());
+    }
+
+    /** Starts an ECS that launches {@code initialNodes} nodes, and waits until its REST API answers. */
+    public static EcsProcess start(int initialNodes, String... extraArgs) {
+        try {
+            EcsProcess ecs = new EcsProcess(initialNodes, List.of(extraArgs));
+            ecs.launch();
+            return ecs;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the ECS", e);
+        }
+    }
+
+    private void launch() throws IOException {
+        process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+        PIDS.add(process.pid());
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new AssertionError("the ECS exited with " + process.exitValue() + "; see " + logFile);
+            }
+            try {
+                if (call("GET", "/actuator/health/readiness", null).statusCode() == 200) {
+                    return;
+                }
+            } catch (UncheckedIOException notYet) {
+                // Starting.
+            }
+            NodeProcess.sleep(Duration.ofMillis(200));
+        }
+        throw new AssertionError("the ECS was not ready within " + READY_TIMEOUT + "; see " + logFile);
+    }
+
+    /** kill -9 the ECS only; its nodes keep running. */
+    public void kill() {
+        rememberNodePids();
+        process.destroyForcibly();
+        try {
+            process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Starts the same command again on the same data directory. */
+    public void restart() {
+        try {
+            Files.writeString(logFile, "=== restart" + System.lineSeparator(), java.nio.file.StandardOpenOption.APPEND);
+            launch();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot restart the ECS", e);
+        }
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public Path logFile() {
+        return logFile;
+    }
+
+    /** Any method on the ECS's REST port with the admin token, and a JSON body unless null. */
+    public HttpResponse<String> call(String method, String path, String json) {
+        return call(method, path, json, token);
+    }
+
+    public HttpResponse<String> call(String method, String path, String json, String bearer) {
+        var builder = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + path))
+                .timeout(Duration.ofSeconds(10))
+                .method(method, json == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(json));
+        if (json != null) {
+            builder.header("Content-Type", "application/json");
+        }
+        if (bearer != null) {
+            builder.header("Authorization", "Bearer " + bearer);
+        }
+        try {
+            return http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(method + " " + path + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    /** Reads the node pids the ECS has persisted, so that cleanup can kill them even after a kill -9. */
+    public void rememberNodePids() {
+        try {
+            Path state = dataDir.resolve("cluster.json");
+            if (Files.exists(state)) {
+                Matcher m = PID.matcher(Files.readString(state));
+                while (m.find()) {
+                    PIDS.add(Long.parseLong(m.group(1)));
+                }
+            }
+        } catch (IOException e) {
+            System.err.println("cannot read the ECS state: " + e);
+        }
+    }
+
+    /** Stops the ECS (SIGTERM: it stops its nodes), then kills by PID any node still running. */
+    @Override
+    public void close() {
+        rememberNodePids();
+        ProcessHandle ecs = process.toHandle();
+        if (ecs.isAlive()) {
+            ecs.destroy();
+            try {
+                if (!process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                    ecs.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                ecs.destroyForcibly();
+            }
+        }
+        for (long pid : PIDS) {
+            ProcessHandle.of(pid).ifPresent(p -> {
+                if (p.isAlive()) {
+                    System.err.println("killing left-over pid " + pid);
+                    p.destroyForcibly();
+                }
+            });
+        }
+        PIDS.clear();
+        try (var paths = Files.walk(dataDir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            System.err.println("cannot delete " + dataDir + ": " + e);
+        }
+    }
+
+    private static int freeTcpPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}
