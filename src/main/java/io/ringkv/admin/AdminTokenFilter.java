@@ -5,6 +5,7 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
@@ -12,6 +13,14 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * so that probes and Prometheus need no secret. Refusals are RFC 9457 problem details.
  */
 public final class AdminTokenFilter extends OncePerRequestFilter {
+
+    /** The filter registered for every path, as both roles install it. */
+    public static FilterRegistrationBean<AdminTokenFilter> registration(AdminToken token) {
+        var registration = new FilterRegistrationBean<>(new AdminTokenFilter(token));
+        registration.addUrlPatterns("/*");
+        return registration;
+    }
+
     private static final String PREFIX = "Bearer ";
 
     private final AdminToken token;

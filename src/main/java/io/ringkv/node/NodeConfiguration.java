@@ -41,9 +41,7 @@ class NodeConfiguration {
 
     @Bean
     FilterRegistrationBean<AdminTokenFilter> adminTokenFilter(AdminToken token) {
-        var registration = new FilterRegistrationBean<>(new AdminTokenFilter(token));
-        registration.addUrlPatterns("/*");
-        return registration;
+        return AdminTokenFilter.registration(token);
     }
 
     /** The disk-fault switch; present only when fault injection is enabled. */

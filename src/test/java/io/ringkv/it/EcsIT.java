@@ -103,40 +103,14 @@ class EcsIT {
     }
 
     private static JsonNode cluster(EcsProcess ecs) {
-        var response = ecs.call("GET", "/api/v1/cluster", null);
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        ecs.rememberNodePids();
-        return JSON.readTree(response.body());
+        return ecs.cluster();
     }
 
     private static JsonNode await(EcsProcess ecs, String what, Predicate<JsonNode> done) {
-        long deadline = System.nanoTime() + OPERATION_TIMEOUT.toNanos();
-        JsonNode last = null;
-        while (System.nanoTime() < deadline) {
-            last = cluster(ecs);
-            if (done.test(last)) {
-                return last;
-            }
-            NodeProcess.sleep(Duration.ofMillis(250));
-        }
-        throw new AssertionError("not " + what + " within " + OPERATION_TIMEOUT + ": " + last + "; ECS log "
-                + ecs.logFile());
+        return ecs.awaitCluster(what, OPERATION_TIMEOUT, done);
     }
 
     private static JsonNode awaitOperation(EcsProcess ecs, String id) {
-        long deadline = System.nanoTime() + OPERATION_TIMEOUT.toNanos();
-        JsonNode last = null;
-        while (System.nanoTime() < deadline) {
-            var response = ecs.call("GET", "/api/v1/operations/" + id, null);
-            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-            last = JSON.readTree(response.body());
-            String state = last.path("state").asString();
-            if (state.equals("SUCCEEDED") || state.equals("FAILED")) {
-                ecs.rememberNodePids();
-                return last;
-            }
-            NodeProcess.sleep(Duration.ofMillis(250));
-        }
-        throw new AssertionError("operation " + id + " unfinished after " + OPERATION_TIMEOUT + ": " + last);
+        return ecs.awaitOperation(id, OPERATION_TIMEOUT);
     }
 }

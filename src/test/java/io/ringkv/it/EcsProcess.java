@@ -19,7 +19,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The ECS running as a separate JVM from the packaged jar, with its own data directory, a fixed
@@ -35,6 +38,7 @@ public final class EcsProcess implements AutoCloseable {
     private static final Duration STOP_GRACE = Duration.ofSeconds(20);
     private static final Pattern PID = Pattern.compile("\"pid\"\\s*:\\s*(\\d+)");
     private static final Set<Long> PIDS = ConcurrentHashMap.newKeySet();
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> PIDS.forEach(pid -> ProcessHandle.of(pid)
@@ -162,6 +166,71 @@ public final class EcsProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted", e);
         }
+    }
+
+    /** {@code GET /api/v1/cluster}, parsed; also remembers node pids for cleanup. */
+    public JsonNode cluster() {
+        var response = call("GET", "/api/v1/cluster", null);
+        if (response.statusCode() != 200) {
+            throw new AssertionError("GET /api/v1/cluster answered " + response.statusCode() + ": " + response.body());
+        }
+        rememberNodePids();
+        return JSON.readTree(response.body());
+    }
+
+    /** Polls the cluster until {@code done} holds; fails with the last view after {@code timeout}. */
+    public JsonNode awaitCluster(String what, Duration timeout, Predicate<JsonNode> done) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonNode last = null;
+        while (System.nanoTime() < deadline) {
+            last = cluster();
+            if (done.test(last)) {
+                return last;
+            }
+            NodeProcess.sleep(Duration.ofMillis(250));
+        }
+        throw new AssertionError("not " + what + " within " + timeout + ": " + last + "; ECS log " + logFile);
+    }
+
+    /** Polls an operation until it SUCCEEDED or FAILED, and returns it; fails after {@code timeout}. */
+    public JsonNode awaitOperation(String id, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonNode last = null;
+        while (System.nanoTime() < deadline) {
+            var response = call("GET", "/api/v1/operations/" + id, null);
+            if (response.statusCode() != 200) {
+                throw new AssertionError("GET operation " + id + " answered " + response.statusCode() + ": "
+                        + response.body());
+            }
+            last = JSON.readTree(response.body());
+            String state = last.path("state").asString();
+            if (state.equals("SUCCEEDED") || state.equals("FAILED")) {
+                rememberNodePids();
+                return last;
+            }
+            NodeProcess.sleep(Duration.ofMillis(250));
+        }
+        throw new AssertionError("operation " + id + " unfinished after " + timeout + ": " + last);
+    }
+
+    /** Starts a ring change (the body of a 202), returning its operation id. */
+    public String startOperation(String method, String path, String json) {
+        var response = call(method, path, json);
+        if (response.statusCode() != 202) {
+            throw new AssertionError(method + " " + path + " answered " + response.statusCode() + ": " + response.body());
+        }
+        return JSON.readTree(response.body()).path("id").asString();
+    }
+
+    /** Nodes of a cluster view whose status is UP, as data-plane addresses. */
+    public static List<java.net.InetSocketAddress> upNodes(JsonNode cluster) {
+        List<java.net.InetSocketAddress> up = new ArrayList<>();
+        for (JsonNode node : cluster.path("nodes")) {
+            if (node.path("status").asString().equals("UP")) {
+                up.add(new java.net.InetSocketAddress(node.path("host").asString(), node.path("port").asInt()));
+            }
+        }
+        return up;
     }
 
     /** Reads the node pids the ECS has persisted, so that cleanup can kill them even after a kill -9. */

@@ -64,9 +64,7 @@ class EcsConfiguration {
 
     @Bean
     FilterRegistrationBean<AdminTokenFilter> adminTokenFilter(AdminToken token) {
-        var registration = new FilterRegistrationBean<>(new AdminTokenFilter(token));
-        registration.addUrlPatterns("/*");
-        return registration;
+        return AdminTokenFilter.registration(token);
     }
 
     @Bean

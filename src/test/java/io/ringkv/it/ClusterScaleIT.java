@@ -1,0 +1,96 @@
+package io.ringkv.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ringkv.common.TestSeeds;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Issue 5's acceptance scenario on real JVMs: an ECS with 3 nodes and 10,000 keys; 2 nodes are added
+ * while 4 clients keep writing and reading with verification, then the cluster is scaled back to 3.
+ * Clients talk UDP to any UP node (owner or not), through the real client library. Afterwards every
+ * key holds its last acknowledged value via every node, and no read during the moves was wrong.
+ */
+class ClusterScaleIT {
+    private static final int KEYS = 10_000;
+    private static final int CLIENTS = 4;
+    private static final Duration OPERATION_TIMEOUT = Duration.ofMinutes(5);
+
+    @Test
+    @Timeout(value = 15, unit = TimeUnit.MINUTES)
+    void twoNodesJoinAndLeaveUnderVerifiedLoad() throws Exception {
+        long seed = TestSeeds.seed();
+        try (EcsProcess ecs = EcsProcess.start(3)) {
+            JsonNode cluster = ecs.awaitCluster("3 UP nodes", OPERATION_TIMEOUT,
+                    c -> EcsProcess.upNodes(c).size() == 3 && c.path("epoch").asLong() >= 1);
+            long startEpoch = cluster.path("epoch").asLong();
+            // Clients pick entry nodes among those UP now; refreshed as the cluster changes.
+            var entries = new java.util.concurrent.atomic.AtomicReference<List<InetSocketAddress>>(
+                    EcsProcess.upNodes(cluster));
+            AtomicBoolean watching = new AtomicBoolean(true);
+            Thread watcher = Thread.ofPlatform().daemon().name("cluster-watcher").start(() -> {
+                while (watching.get()) {
+                    try {
+                        List<InetSocketAddress> up = EcsProcess.upNodes(ecs.cluster());
+                        if (!up.isEmpty()) {
+                            entries.set(up);
+                        }
+                    } catch (RuntimeException e) {
+                        // The ECS is busy; keep the last list.
+                    }
+                    NodeProcess.sleep(Duration.ofMillis(300));
+                }
+            });
+            try (ClusterWorkload clients = new ClusterWorkload(KEYS, CLIENTS, seed, entries::get)) {
+                long loadStart = System.nanoTime();
+                clients.load();
+                System.out.printf("ClusterScaleIT (seed %d): loaded %d keys in %d ms%n", seed, KEYS,
+                        (System.nanoTime() - loadStart) / 1_000_000);
+                clients.start();
+
+                String add = ecs.startOperation("POST", "/api/v1/nodes", "{\"count\":2}");
+                JsonNode added = ecs.awaitOperation(add, OPERATION_TIMEOUT);
+                assertThat(added.path("state").asString()).as(added.toString()).isEqualTo("SUCCEEDED");
+                assertThat(added.path("keysMoved").asLong()).as("keys streamed to the new nodes").isPositive();
+                JsonNode five = ecs.cluster();
+                assertThat(EcsProcess.upNodes(five)).hasSize(5);
+                String afterAdd = clients.summary();
+
+                String shrink = ecs.startOperation("POST", "/api/v1/scale", "{\"nodes\":3}");
+                JsonNode shrunk = ecs.awaitOperation(shrink, OPERATION_TIMEOUT);
+                assertThat(shrunk.path("state").asString()).as(shrunk.toString()).isEqualTo("SUCCEEDED");
+                assertThat(shrunk.path("keysMoved").asLong()).as("keys streamed off the leaving nodes").isPositive();
+                JsonNode three = ecs.cluster();
+                assertThat(EcsProcess.upNodes(three)).hasSize(3);
+                assertThat(three.path("epoch").asLong()).isGreaterThan(startEpoch + 1);
+
+                NodeProcess.sleep(Duration.ofSeconds(1));
+                clients.stop();
+                watching.set(false);
+                System.out.printf("ClusterScaleIT (seed %d): after the add (%d keys, %d bytes moved): %s%n", seed,
+                        added.path("keysMoved").asLong(), added.path("bytesMoved").asLong(), afterAdd);
+                System.out.printf("ClusterScaleIT (seed %d): after the shrink (%d keys, %d bytes moved): %s%n", seed,
+                        shrunk.path("keysMoved").asLong(), shrunk.path("bytesMoved").asLong(), clients.summary());
+
+                assertThat(clients.wrongReads.get()).as("wrong reads during the moves (seed %d): %s", seed,
+                        clients.wrongReadReports()).isZero();
+                for (InetSocketAddress node : EcsProcess.upNodes(three)) {
+                    assertThat(clients.verifyAll(node)).as("keys not at their last acknowledged state via %s "
+                            + "(seed %d): %s", node, seed, clients.wrongReadReports()).isZero();
+                }
+                System.out.printf("ClusterScaleIT (seed %d): final check of %d keys via each of 3 nodes: 0 wrong%n",
+                        seed, KEYS);
+            } finally {
+                watching.set(false);
+                watcher.join(2_000);
+            }
+        }
+    }
+}
