@@ -138,12 +138,12 @@ class RingKvClientUdpTest {
 
     @Test
     void unknownReplyCodesKeepTheirNumber() {
-        try (FakeNode node = FakeNode.start(always(io.ringkv.wire.proto.KVResponse.newBuilder().setErrCode(0x21).build()));
+        try (FakeNode node = FakeNode.start(always(io.ringkv.wire.proto.KVResponse.newBuilder().setErrCode(0x7e).build()));
                 RingKvClient client = client(node, 100, 4)) {
             RingKvException e = catchThrowableOfType(RingKvException.class, () -> client.get("k"));
-            assertThat(e.code()).isEqualTo(0x21);
+            assertThat(e.code()).isEqualTo(0x7e);
             assertThat(e.errorCode()).isNull();
-            assertThat(e.describe()).startsWith("UNKNOWN_ERROR_0x21");
+            assertThat(e.describe()).startsWith("UNKNOWN_ERROR_0x7e");
         }
     }
 
