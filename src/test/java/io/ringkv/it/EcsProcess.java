@@ -34,7 +34,7 @@ import tools.jackson.databind.json.JsonMapper;
  * keeps the data directory, so {@link #restart()} recovers the same cluster.
  */
 public final class EcsProcess implements AutoCloseable {
-    public static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+    public static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration STOP_GRACE = Duration.ofSeconds(20);
     private static final Pattern PID = Pattern.compile("\"pid\"\\s*:\\s*(\\d+)");
     private static final Set<Long> PIDS = ConcurrentHashMap.newKeySet();
