@@ -67,7 +67,8 @@ public final class Handoff {
     }
 
     /** What the handoff reports: progress of the current (or last) one. */
-    public record Status(State state, long targetEpoch, long keysSent, long bytesSent, int ranges, String error) {}
+    public record Status(State state, long targetEpoch, long keysSent, long bytesSent, int ranges, int rangesDone,
+            String error) {}
 
     private final String selfId;
     private final StorageEngine storage;
@@ -76,6 +77,7 @@ public final class Handoff {
     private final StampedLock writeGate = new StampedLock();
     private final AtomicLong keysSent = new AtomicLong();
     private final AtomicLong bytesSent = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger rangesDone = new java.util.concurrent.atomic.AtomicInteger();
     private final AtomicReference<String> error = new AtomicReference<>();
 
     // Guarded by this; read without the lock through the volatile fields below.
@@ -126,6 +128,7 @@ public final class Handoff {
                 .filter(t -> t.from().equals(selfId)).toList();
         keysSent.set(0);
         bytesSent.set(0);
+        rangesDone.set(0);
         error.set(null);
         dirty.clear();
         dirtyOverflow = false;
@@ -146,7 +149,7 @@ public final class Handoff {
     public Status status() {
         Plan p = plan;
         return new Status(state, p == null ? 0 : p.target().epoch(), keysSent.get(), bytesSent.get(),
-                p == null ? 0 : p.outgoing().size(), error.get());
+                p == null ? 0 : p.outgoing().size(), rangesDone.get(), error.get());
     }
 
     /** Abandons the handoff: writes are accepted again and nothing is dropped. */
@@ -239,6 +242,7 @@ public final class Handoff {
             for (Transfer t : p.outgoing()) {
                 Member to = p.target().member(t.to()).orElseThrow();
                 stream(t.range(), to);
+                rangesDone.incrementAndGet();
             }
             drainWritesAnd(() -> locked = true);
             if (dirtyOverflow) {

@@ -103,7 +103,9 @@ final class HandoffDriver {
             }
             long keys = last.values().stream().mapToLong(HandoffStatus::keysSent).sum();
             long bytes = last.values().stream().mapToLong(HandoffStatus::bytesSent).sum();
-            run.moved(keysBefore + keys, bytesBefore + bytes);
+            double done = change.sources().stream()
+                    .mapToDouble(m -> last.containsKey(m.id()) ? last.get(m.id()).done() : 0).average().orElse(1);
+            run.moved(keysBefore + keys, bytesBefore + bytes, (int) (done * 100));
             List<String> waiting = new ArrayList<>();
             for (Member source : change.sources()) {
                 HandoffStatus status = last.get(source.id());

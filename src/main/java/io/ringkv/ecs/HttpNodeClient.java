@@ -72,7 +72,8 @@ public final class HttpNodeClient implements NodeClient {
         try {
             return new HandoffStatus(HandoffState.valueOf(state), body.path("targetEpoch").asLong(0),
                     body.path("keysSent").asLong(0), body.path("bytesSent").asLong(0),
-                    body.path("error").isNull() ? null : body.path("error").asString(null));
+                    body.path("error").isNull() ? null : body.path("error").asString(null),
+                    body.path("ranges").asInt(0), body.path("rangesDone").asInt(0));
         } catch (IllegalArgumentException e) {
             throw new NodeCallException("node " + node.id() + " answered " + what + " with unknown state '"
                     + state + "'", 200, e);

@@ -25,7 +25,21 @@ public interface NodeClient {
     }
 
     /** A node's handoff progress ({@code GET /api/v1/node/handoff}). */
-    record HandoffStatus(HandoffState state, long targetEpoch, long keysSent, long bytesSent, String error) {}
+    /** A node's handoff; {@code rangesDone} of its {@code ranges} outgoing ranges are streamed. */
+    record HandoffStatus(HandoffState state, long targetEpoch, long keysSent, long bytesSent, String error, int ranges,
+            int rangesDone) {
+        public HandoffStatus(HandoffState state, long targetEpoch, long keysSent, long bytesSent, String error) {
+            this(state, targetEpoch, keysSent, bytesSent, error, 0, 0);
+        }
+
+        /** Share of the ranges streamed, 0..1; a READY handoff is complete. */
+        double done() {
+            if (state == HandoffState.READY) {
+                return 1;
+            }
+            return ranges == 0 ? 0 : (double) rangesDone / ranges;
+        }
+    }
 
     /** {@code GET /api/v1/node}. */
     NodeInfo info(Member node);

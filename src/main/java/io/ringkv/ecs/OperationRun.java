@@ -40,8 +40,8 @@ final class OperationRun {
         update.apply(v -> v.withError(error));
     }
 
-    void moved(long keys, long bytes) {
-        update.apply(v -> v.withMoved(keys, bytes));
+    void moved(long keys, long bytes, int percent) {
+        update.apply(v -> v.withMoved(keys, bytes, percent));
     }
 
     void toEpoch(long epoch) {

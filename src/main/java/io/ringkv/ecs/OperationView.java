@@ -13,11 +13,13 @@ import java.util.List;
  * @param fromEpoch ring epoch when the operation started
  * @param toEpoch the epoch the ring change under way will publish; equal to the persisted ring's
  *     epoch once that change is committed (how recovery tells "finish" from "roll back")
+ * @param percent progress of the ring change under way: the share of the handoff's ranges already
+ *     streamed (0..99 while running), 100 once the operation SUCCEEDED
  * @param errors what went wrong, oldest first, at most {@link #ERRORS_MAX}
  */
 public record OperationView(String id, OperationKind kind, OperationState state, String step,
         List<String> nodeIds, int requested, long fromEpoch, long toEpoch, long keysMoved, long bytesMoved,
-        List<String> errors, Instant createdAt, Instant startedAt, Instant finishedAt) {
+        int percent, List<String> errors, Instant createdAt, Instant startedAt, Instant finishedAt) {
     /** Errors kept per operation: enough to diagnose, bounded so a flapping node cannot grow the state. */
     public static final int ERRORS_MAX = 20;
 
@@ -29,33 +31,33 @@ public record OperationView(String id, OperationKind kind, OperationState state,
     public static OperationView queued(String id, OperationKind kind, List<String> nodeIds, int requested,
             long epoch, Instant now) {
         return new OperationView(id, kind, OperationState.QUEUED, "queued", nodeIds, requested, epoch, epoch,
-                0, 0, List.of(), now, null, null);
+                0, 0, 0, List.of(), now, null, null);
     }
 
     public OperationView running(Instant now) {
         return new OperationView(id, kind, OperationState.RUNNING, "started", nodeIds, requested, fromEpoch,
-                toEpoch, keysMoved, bytesMoved, errors, createdAt, now, null);
+                toEpoch, keysMoved, bytesMoved, percent, errors, createdAt, now, null);
     }
 
     public OperationView withStep(String next) {
         return new OperationView(id, kind, state, next, nodeIds, requested, fromEpoch, toEpoch, keysMoved,
-                bytesMoved, errors, createdAt, startedAt, finishedAt);
+                bytesMoved, percent, errors, createdAt, startedAt, finishedAt);
     }
 
     public OperationView withNodeIds(List<String> next) {
         return new OperationView(id, kind, state, step, next, requested, fromEpoch, toEpoch, keysMoved,
-                bytesMoved, errors, createdAt, startedAt, finishedAt);
+                bytesMoved, percent, errors, createdAt, startedAt, finishedAt);
     }
 
     public OperationView withToEpoch(long next) {
         return new OperationView(id, kind, state, step, nodeIds, requested, fromEpoch, next, keysMoved,
-                bytesMoved, errors, createdAt, startedAt, finishedAt);
+                bytesMoved, percent, errors, createdAt, startedAt, finishedAt);
     }
 
     /** Progress of the handoff under way, added to what earlier ring changes of this operation moved. */
-    public OperationView withMoved(long keys, long bytes) {
+    public OperationView withMoved(long keys, long bytes, int progressPercent) {
         return new OperationView(id, kind, state, step, nodeIds, requested, fromEpoch, toEpoch, keys, bytes,
-                errors, createdAt, startedAt, finishedAt);
+                Math.clamp(progressPercent, 0, 99), errors, createdAt, startedAt, finishedAt);
     }
 
     public OperationView withError(String error) {
@@ -64,7 +66,7 @@ public record OperationView(String id, OperationKind kind, OperationState state,
             next.add(error);
         }
         return new OperationView(id, kind, state, step, nodeIds, requested, fromEpoch, toEpoch, keysMoved,
-                bytesMoved, next, createdAt, startedAt, finishedAt);
+                bytesMoved, percent, next, createdAt, startedAt, finishedAt);
     }
 
     public OperationView finished(OperationState result, String lastStep, Instant now) {
@@ -72,6 +74,7 @@ public record OperationView(String id, OperationKind kind, OperationState state,
             throw new IllegalArgumentException("not a final state: " + result);
         }
         return new OperationView(id, kind, result, lastStep, nodeIds, requested, fromEpoch, toEpoch, keysMoved,
-                bytesMoved, errors, createdAt, startedAt == null ? now : startedAt, now);
+                bytesMoved, result == OperationState.SUCCEEDED ? 100 : percent, errors, createdAt,
+                startedAt == null ? now : startedAt, now);
     }
 }

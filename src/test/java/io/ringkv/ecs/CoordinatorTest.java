@@ -232,7 +232,7 @@ class CoordinatorTest {
         OperationView op = finished(coordinator.addNodes(1));
         ClusterState persisted = new StateStore(dir).load().orElseThrow();
         OperationView interrupted = new OperationView(op.id(), op.kind(), OperationState.RUNNING, "publishing",
-                op.nodeIds(), 1, 1, 2, 0, 0, java.util.List.of(), now, now, null);
+                op.nodeIds(), 1, 1, 2, 0, 0, 0, java.util.List.of(), now, now, null);
         new StateStore(dir).save(persisted.withOperation(interrupted));
         nodes.node("node-4").epoch = 1; // it never heard of epoch 2
 

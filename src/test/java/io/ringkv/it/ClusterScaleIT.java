@@ -59,6 +59,7 @@ class ClusterScaleIT {
                 JsonNode added = ecs.awaitOperation(add, OPERATION_TIMEOUT);
                 assertThat(added.path("state").asString()).as(added.toString()).isEqualTo("SUCCEEDED");
                 assertThat(added.path("keysMoved").asLong()).as("keys streamed to the new nodes").isPositive();
+                assertThat(added.path("percent").asInt()).isEqualTo(100);
                 JsonNode five = ecs.cluster();
                 assertThat(EcsProcess.upNodes(five)).hasSize(5);
                 String afterAdd = clients.summary();
@@ -67,6 +68,7 @@ class ClusterScaleIT {
                 JsonNode shrunk = ecs.awaitOperation(shrink, OPERATION_TIMEOUT);
                 assertThat(shrunk.path("state").asString()).as(shrunk.toString()).isEqualTo("SUCCEEDED");
                 assertThat(shrunk.path("keysMoved").asLong()).as("keys streamed off the leaving nodes").isPositive();
+                assertThat(shrunk.path("percent").asInt()).isEqualTo(100);
                 JsonNode three = ecs.cluster();
                 assertThat(EcsProcess.upNodes(three)).hasSize(3);
                 assertThat(three.path("epoch").asLong()).isGreaterThan(startEpoch + 1);
