@@ -40,6 +40,8 @@ public record RingKvProperties(
      * @param replyCacheSize off-heap memory for cached replies; when full of unexpired replies the
      *     node answers OVERLOAD
      * @param inflightMax requests accepted but not yet answered (waiting on storage); beyond it OVERLOAD
+     * @param respPort TCP port of the RESP2 (Redis protocol) listener; its default sits beside the
+     *     node's other 431xx ports and away from a Redis server's 6379
      */
     public record Node(
             @DefaultValue("") String id,
@@ -48,10 +50,16 @@ public record RingKvProperties(
             @Min(0) @Max(64) @DefaultValue("0") int ioThreads,
             @NotNull @DefaultValue("7s") Duration replyCacheTtl,
             @NotNull @DefaultValue("128MB") DataSize replyCacheSize,
-            @Min(1) @Max(1_000_000) @DefaultValue("8192") int inflightMax) {
+            @Min(1) @Max(1_000_000) @DefaultValue("8192") int inflightMax,
+            @Min(1) @Max(65535) @DefaultValue("43379") int respPort) {
 
         public String idOrDefault() {
             return id.isBlank() ? "node-" + port : id;
+        }
+
+        @AssertTrue(message = "ringkv.node.resp-port must differ from ringkv.node.port (which TCP uses already)")
+        public boolean isRespPortDistinct() {
+            return respPort != port;
         }
 
         @AssertTrue(message = "ringkv.node.reply-cache-ttl must be between 1s and 10m")
