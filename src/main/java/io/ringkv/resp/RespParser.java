@@ -22,7 +22,10 @@ import java.util.List;
  * connection; it only moves the reader index of the buffer it is given.
  */
 public final class RespParser {
-    /** Redis's PROTO_INLINE_MAX_SIZE: an inline command line longer than this is refused. */
+    /**
+     * Redis's PROTO_INLINE_MAX_SIZE: an inline command line longer than this, or than one argument
+     * may be, is refused.
+     */
     public static final int INLINE_BYTES_MAX = 64 * 1024;
     /** Redis's limit on the argument count of one command. */
     public static final int ARGS_MAX = 1024 * 1024;
@@ -93,9 +96,11 @@ public final class RespParser {
     public record Malformed(String message) implements Result {}
 
     private final Limits limits;
+    private final int inlineBytesMax;
 
     public RespParser(Limits limits) {
         this.limits = limits;
+        this.inlineBytesMax = Math.min(INLINE_BYTES_MAX, limits.bulkBytesMax());
     }
 
     public Limits limits() {
@@ -198,9 +203,9 @@ public final class RespParser {
     }
 
     private Result inline(ByteBuf in, int start) {
-        int newline = in.indexOf(start, Math.min(in.writerIndex(), start + INLINE_BYTES_MAX + 1), (byte) '\n');
+        int newline = in.indexOf(start, Math.min(in.writerIndex(), start + inlineBytesMax + 1), (byte) '\n');
         if (newline < 0) {
-            return in.writerIndex() - start > INLINE_BYTES_MAX
+            return in.writerIndex() - start > inlineBytesMax
                     ? new Malformed("Protocol error: too big inline request")
                     : NeedMore.INSTANCE;
         }

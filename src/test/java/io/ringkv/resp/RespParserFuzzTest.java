@@ -65,10 +65,7 @@ class RespParserFuzzTest {
                         return new Outcome(commands, malformed.message());
                     }
                     case RespParser.NeedMore needMore -> {
-                        // Inline lines may be longer than a command's limit: they are bounded by
-                        // their own (64 KiB), which fuzzed inputs rarely reach.
-                        if (cumulation.readableBytes() > UNDECIDED_BYTES_MAX && cumulation.isReadable()
-                                && cumulation.getByte(cumulation.readerIndex()) == '*') {
+                        if (cumulation.readableBytes() > UNDECIDED_BYTES_MAX) {
                             throw new AssertionError("undecided about " + cumulation.readableBytes() + " bytes");
                         }
                     }

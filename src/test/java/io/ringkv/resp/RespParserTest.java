@@ -72,7 +72,7 @@ class RespParserTest {
                 Arguments.of("*1\rx\r\n", "Protocol error: invalid multibulk length"),
                 Arguments.of("set k \"abc\r\n", "Protocol error: unbalanced quotes in request"),
                 Arguments.of("set k \"a\"b\r\n", "Protocol error: unbalanced quotes in request"),
-                Arguments.of("x".repeat(RespParser.INLINE_BYTES_MAX + 1), "Protocol error: too big inline request"),
+                Arguments.of("x".repeat(101), "Protocol error: too big inline request"),
                 Arguments.of("*20\r\n" + ("$90\r\n" + "y".repeat(90) + "\r\n").repeat(10) + "$90\r\n",
                         "Protocol error: command longer than 1000 bytes"));
     }
