@@ -29,6 +29,7 @@ class ArchitectureTest {
                     "io.ringkv.faults..",
                     "io.ringkv.ring..",
                     "io.ringkv.cluster..",
+                    "io.ringkv.resp..",
                     "io.ringkv.bench..")
             .should().dependOnClassesThat().resideInAnyPackage("org.springframework..")
             .because("Spring stays at the edges: plain-Java cores wired by one @Configuration per role");
@@ -38,6 +39,13 @@ class ArchitectureTest {
             .that().resideInAPackage("io.ringkv.transport..")
             .should().dependOnClassesThat().resideInAnyPackage("io.ringkv.storage..", "io.ringkv.node..")
             .because("transport moves bytes and knows nothing of storage or request handling");
+
+    @ArchTest
+    static final ArchRule respGoesThroughTheNodesRequestPath = noClasses()
+            .that().resideInAPackage("io.ringkv.resp..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.ringkv.storage..", "io.ringkv.node..")
+            .because("RESP executes data commands through the node's request path (RespBackend), which may"
+                    + " route them to another node, never on a storage engine directly");
 
     @ArchTest
     static final ArchRule storageKnowsNoNetwork = noClasses()

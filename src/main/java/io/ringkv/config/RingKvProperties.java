@@ -44,6 +44,8 @@ public record RingKvProperties(
      * @param inflightMax requests accepted but not yet answered (waiting on storage); beyond it OVERLOAD
      * @param ecs base URL of the ECS (e.g. {@code http://127.0.0.1:43000}); the node registers there,
      *     learns the ring from it and takes part in the cluster; empty means a lone node
+     * @param respPort TCP port of the RESP2 (Redis protocol) listener; its default sits beside the
+     *     node's other 431xx ports and away from a Redis server's 6379; 0 turns it off
      */
     public record Node(
             @DefaultValue("") String id,
@@ -53,10 +55,16 @@ public record RingKvProperties(
             @NotNull @DefaultValue("7s") Duration replyCacheTtl,
             @NotNull @DefaultValue("128MB") DataSize replyCacheSize,
             @Min(1) @Max(1_000_000) @DefaultValue("8192") int inflightMax,
-            @NotNull @DefaultValue("") String ecs) {
+            @NotNull @DefaultValue("") String ecs,
+            @Min(0) @Max(65535) @DefaultValue("43379") int respPort) {
 
         public String idOrDefault() {
             return id.isBlank() ? "node-" + port : id;
+        }
+
+        @AssertTrue(message = "ringkv.node.resp-port must differ from ringkv.node.port (which TCP uses already)")
+        public boolean isRespPortDistinct() {
+            return respPort != port;
         }
 
         @AssertTrue(message = "ringkv.node.reply-cache-ttl must be between 1s and 10m")
@@ -190,6 +198,7 @@ public record RingKvProperties(
      * @param nodeJavaOptions JVM options of nodes the local launcher starts, separated by spaces
      * @param nodePortBase first data-plane port (UDP and TCP) the local launcher tries
      * @param nodeRestPortBase first REST port the local launcher tries
+     * @param nodeRespPortBase first RESP2 (Redis protocol) port the local launcher tries
      * @param handoffTimeout longest a handoff may take before the ring change is rolled back
      * @param nodeStartTimeout longest a launched or admitted node may take to become ready
      * @param nodeRequestTimeout bound on every call the ECS makes to a node
@@ -206,6 +215,7 @@ public record RingKvProperties(
             @NotNull @DefaultValue("-Xmx64m") String nodeJavaOptions,
             @Min(1) @Max(65535) @DefaultValue("43100") int nodePortBase,
             @Min(1) @Max(65535) @DefaultValue("43200") int nodeRestPortBase,
+            @Min(1) @Max(65535) @DefaultValue("43300") int nodeRespPortBase,
             @NotNull @DefaultValue("10m") Duration handoffTimeout,
             @NotNull @DefaultValue("60s") Duration nodeStartTimeout,
             @NotNull @DefaultValue("5s") Duration nodeRequestTimeout,
@@ -242,9 +252,12 @@ public record RingKvProperties(
             return within(tickInterval, Duration.ofMillis(100), Duration.ofMinutes(1));
         }
 
-        @AssertTrue(message = "ringkv.ecs.node-port-base and node-rest-port-base must be at least nodes-max apart")
+        @AssertTrue(message = "ringkv.ecs.node-port-base, node-rest-port-base and node-resp-port-base must be at"
+                + " least nodes-max apart")
         public boolean isPortBasesApart() {
-            return Math.abs(nodePortBase - nodeRestPortBase) >= nodesMax;
+            return Math.abs(nodePortBase - nodeRestPortBase) >= nodesMax
+                    && Math.abs(nodePortBase - nodeRespPortBase) >= nodesMax
+                    && Math.abs(nodeRestPortBase - nodeRespPortBase) >= nodesMax;
         }
     }
 

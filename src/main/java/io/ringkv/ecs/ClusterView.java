@@ -15,11 +15,12 @@ public record ClusterView(long epoch, int vnodes, String launcher, String operat
     /**
      * One node.
      *
+     * @param respPort RESP2 port when the local launcher chose it, else 0 (unknown)
      * @param pid process id when the local launcher runs it, else null
      * @param share fraction of the ring it owns as primary (0 when not a member)
      * @param ranges how many token ranges it owns
      */
-    public record NodeView(String id, String host, int port, int restPort, NodeStatus status, Long pid,
+    public record NodeView(String id, String host, int port, int restPort, int respPort, NodeStatus status, Long pid,
             String logFile, String dataDir, double share, int ranges) {}
 
     public static ClusterView of(ClusterState state, String launcher, String operation) {
@@ -28,7 +29,7 @@ public record ClusterView(long epoch, int vnodes, String launcher, String operat
                 .sorted(java.util.Comparator.comparing(NodeRecord::id))
                 .map(n -> {
                     List<TokenRange> ranges = ring.rangesOf(n.id());
-                    return new NodeView(n.id(), n.host(), n.port(), n.restPort(), n.status(), n.pid(), n.logFile(),
+                    return new NodeView(n.id(), n.host(), n.port(), n.restPort(), n.respPort(), n.status(), n.pid(), n.logFile(),
                             n.dataDir(), ranges.stream().mapToDouble(TokenRange::share).sum(), ranges.size());
                 })
                 .toList();

@@ -624,6 +624,9 @@ public final class Coordinator {
             state.nodes().forEach(n -> {
                 ports.add(n.port());
                 ports.add(n.restPort());
+                if (n.respPort() > 0) {
+                    ports.add(n.respPort());
+                }
             });
             return ports;
         }

@@ -49,11 +49,12 @@ public final class LocalLauncher implements Launcher {
      * @param host address the nodes bind and are reached at
      * @param portBase first data-plane port tried (UDP and TCP)
      * @param restPortBase first REST port tried
+     * @param respPortBase first RESP2 port tried
      * @param token the cluster's admin token, handed to each child in its environment
      * @param stopGrace how long a node gets between SIGTERM and SIGKILL
      */
     public record Settings(Path java, Path jar, List<String> javaOptions, Path dataDir, String host, int portBase,
-            int restPortBase, String token, Duration stopGrace) {}
+            int restPortBase, int respPortBase, String token, Duration stopGrace) {}
 
     private final Settings settings;
     /** Processes this launcher must stop on close, by node id. */
@@ -74,10 +75,12 @@ public final class LocalLauncher implements Launcher {
         int port = freePort(settings.portBase(), taken, true);
         taken.add(port);
         int restPort = freePort(settings.restPortBase(), taken, false);
+        taken.add(restPort);
+        int respPort = freePort(settings.respPortBase(), taken, false);
         Path nodes = settings.dataDir().resolve("nodes");
         NodeRecord record = new NodeRecord(id, settings.host(), port, restPort, NodeStatus.JOINING, null,
                 nodes.resolve(id + ".log").toAbsolutePath().toString(),
-                nodes.resolve(id).toAbsolutePath().toString(), true);
+                nodes.resolve(id).toAbsolutePath().toString(), true, respPort);
         return start(record, ecsUrl);
     }
 
@@ -100,6 +103,7 @@ public final class LocalLauncher implements Launcher {
                 "--ringkv.node.host=" + node.host(),
                 "--ringkv.node.port=" + node.port(),
                 "--server.port=" + node.restPort(),
+                "--ringkv.node.resp-port=" + node.respPort(),
                 "--ringkv.storage.dir=" + node.dataDir(),
                 "--ringkv.node.ecs=" + ecsUrl));
         try {

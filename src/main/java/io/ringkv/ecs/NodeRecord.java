@@ -9,13 +9,14 @@ import io.ringkv.ring.Member;
  * @param logFile where the local launcher sends the node's output, else null
  * @param dataDir the node's {@code ringkv.storage.dir} when launched locally, else null
  * @param local true when the local launcher owns the process: it relaunches and stops it
+ * @param respPort the node's RESP2 port when the local launcher chose it, else 0 (unknown)
  */
 public record NodeRecord(String id, String host, int port, int restPort, NodeStatus status, Long pid,
-        String logFile, String dataDir, boolean local) {
+        String logFile, String dataDir, boolean local, int respPort) {
 
     public static NodeRecord admitted(Member member) {
         return new NodeRecord(member.id(), member.host(), member.port(), member.restPort(), NodeStatus.JOINING,
-                null, null, null, false);
+                null, null, null, false, 0);
     }
 
     public Member member() {
@@ -23,10 +24,10 @@ public record NodeRecord(String id, String host, int port, int restPort, NodeSta
     }
 
     public NodeRecord withStatus(NodeStatus next) {
-        return new NodeRecord(id, host, port, restPort, next, pid, logFile, dataDir, local);
+        return new NodeRecord(id, host, port, restPort, next, pid, logFile, dataDir, local, respPort);
     }
 
     public NodeRecord withPid(Long next) {
-        return new NodeRecord(id, host, port, restPort, status, next, logFile, dataDir, local);
+        return new NodeRecord(id, host, port, restPort, status, next, logFile, dataDir, local, respPort);
     }
 }

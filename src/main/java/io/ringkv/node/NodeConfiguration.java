@@ -149,8 +149,10 @@ class NodeConfiguration {
     }
 
     @Bean
-    NodeListeners nodeListeners(RingKvProperties properties, RequestProcessor processor) {
-        return new NodeListeners(properties, processor);
+    NodeListeners nodeListeners(RingKvProperties properties, RequestProcessor processor, KvService kv,
+            StorageEngine storage, ProcessNode process, MeterRegistry registry) {
+        return new NodeListeners(properties, processor,
+                new NodeRespBackend(kv, storage, properties.node().idOrDefault(), process), new RespMeters(registry));
     }
 
     @Bean

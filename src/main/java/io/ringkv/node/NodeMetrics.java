@@ -79,15 +79,22 @@ public final class NodeMetrics {
         if (timer == null) {
             // Registered on first use: most (command, result) pairs never happen, and each timer
             // costs a histogram in every scrape. A racing registration returns the same meter.
-            timer = Timer.builder("ringkv.requests")
-                    .description("Requests handled, by command and result, from receipt to reply")
-                    .tag("command", command == null ? UNKNOWN : command.name().toLowerCase())
-                    .tag("result", result.name().toLowerCase())
-                    .serviceLevelObjectives(LATENCY_BUCKETS)
-                    .register(registry);
+            timer = latencyTimer(registry, "ringkv.requests",
+                    "Requests handled, by command and result, from receipt to reply",
+                    command == null ? UNKNOWN : command.name().toLowerCase(), result.name().toLowerCase());
             requests.set(slot, timer);
         }
         timer.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** A latency histogram tagged by command and result, with the node's fixed buckets. */
+    static Timer latencyTimer(MeterRegistry registry, String name, String description, String command, String result) {
+        return Timer.builder(name)
+                .description(description)
+                .tag("command", command)
+                .tag("result", result)
+                .serviceLevelObjectives(LATENCY_BUCKETS)
+                .register(registry);
     }
 
     void replayed() {

@@ -1,19 +1,12 @@
 package io.ringkv.transport;
 
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.DecoderException;
 import java.net.InetSocketAddress;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,54 +18,23 @@ import org.slf4j.LoggerFactory;
  */
 public final class TcpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TcpServer.class);
-    private static final int WRITE_HIGH_WATER_BYTES = 1 << 20;
-    private static final int WRITE_LOW_WATER_BYTES = 256 << 10;
 
-    private final EventLoopGroup boss;
-    private final EventLoopGroup workers;
-    private final Channel channel;
+    private final TcpListener listener;
 
     public TcpServer(Transports transports, InetSocketAddress bind, int threads, int frameBytesMax,
             PacketHandler handler) throws InterruptedException {
-        boss = transports.newGroup(1, "ringkv-tcp-accept");
-        workers = transports.newGroup(threads, "ringkv-tcp");
-        try {
-            channel = new ServerBootstrap()
-                    .group(boss, workers)
-                    .channel(transports.serverSocketChannel())
-                    .option(ChannelOption.SO_BACKLOG, 1024)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
-                            new WriteBufferWaterMark(WRITE_LOW_WATER_BYTES, WRITE_HIGH_WATER_BYTES))
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel ch) {
-                            ch.pipeline()
-                                    .addLast("frames", new VarintFrameDecoder(frameBytesMax))
-                                    .addLast("requests", new Inbound(handler));
-                        }
-                    })
-                    .bind(bind).sync().channel();
-            log.info("TCP listening on {} ({} x {})", channel.localAddress(), threads, transports.describe());
-        } catch (InterruptedException | RuntimeException e) {
-            closeGroups();
-            throw e;
-        }
+        listener = new TcpListener(transports, bind, threads, "tcp", ch -> ch.pipeline()
+                .addLast("frames", new VarintFrameDecoder(frameBytesMax))
+                .addLast("requests", new Inbound(handler)));
     }
 
     public InetSocketAddress address() {
-        return (InetSocketAddress) channel.localAddress();
+        return listener.address();
     }
 
     @Override
     public void close() {
-        channel.close().syncUninterruptibly();
-        closeGroups();
-    }
-
-    private void closeGroups() {
-        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        listener.close();
     }
 
     /** Writes one reply frame: varint length then the bytes, without copying the bytes. */

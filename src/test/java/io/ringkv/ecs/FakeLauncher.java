@@ -30,7 +30,7 @@ final class FakeLauncher implements Launcher {
         int port = nextPort++;
         int rest = nextPort++;
         return start(new NodeRecord(id, "127.0.0.1", port, rest, NodeStatus.JOINING, null, "/logs/" + id + ".log",
-                "/data/" + id, true));
+                "/data/" + id, true, 0));
     }
 
     @Override

@@ -25,6 +25,18 @@ class NodeConfigIT {
     }
 
     @Test
+    void respPortOutOfRangeFailsStartup() {
+        assertStartupFails("respPort", args -> args.put("ringkv.node.resp-port", "0"), "ringkv.node.resp-port");
+    }
+
+    @Test
+    void respPortEqualToNodePortFailsStartup() {
+        String output = assertStartupFails("respPortClash",
+                args -> args.put("ringkv.node.resp-port", args.get("ringkv.node.port")), "ringkv.node.resp-port");
+        assertThat(output).contains("must differ from ringkv.node.port");
+    }
+
+    @Test
     void zeroKeyLimitFailsStartup() {
         assertStartupFails("keyBytesMax", args -> args.put("ringkv.limits.key-bytes-max", "0"),
                 "ringkv.limits.key-bytes-max");

@@ -77,18 +77,21 @@ public final class NodeProcess implements AutoCloseable {
     private int restarts;
     private final int nodePort;
     private final int restPort;
+    /** The RESP port the node was given, or -1 when a test removed the argument. */
+    private final int respPort;
     private final String token;
     private final Path dataDir;
     private final Path logFile;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    private NodeProcess(String name, Process process, List<String> command, int nodePort, int restPort, String token,
-            Path dataDir, Path logFile) {
+    private NodeProcess(String name, Process process, List<String> command, int nodePort, int restPort, int respPort,
+            String token, Path dataDir, Path logFile) {
         this.name = name;
         this.process = process;
         this.command = List.copyOf(command);
         this.nodePort = nodePort;
         this.restPort = restPort;
+        this.respPort = respPort;
         this.token = token;
         this.dataDir = dataDir;
         this.logFile = logFile;
@@ -144,6 +147,7 @@ public final class NodeProcess implements AutoCloseable {
         int[] ports = freePorts();
         int nodePort = ports[0];
         int restPort = ports[1];
+        int respPort = ports[2];
         String token = UUID.randomUUID().toString();
         try {
             Path dataDir = Files.createTempDirectory("ringkv-it-" + name + "-");
@@ -151,6 +155,7 @@ public final class NodeProcess implements AutoCloseable {
             args.put("spring.profiles.active", "node");
             args.put("ringkv.node.port", Integer.toString(nodePort));
             args.put("server.port", Integer.toString(restPort));
+            args.put("ringkv.node.resp-port", Integer.toString(respPort));
             args.put("ringkv.storage.dir", dataDir.toString());
             args.put("ringkv.admin.token", token);
             customize.accept(args);
@@ -165,7 +170,9 @@ public final class NodeProcess implements AutoCloseable {
             // The command line heads the log for whoever reads it; output() leaves it out, so that
             // assertions on the output see only what the process wrote.
             Files.writeString(logFile, String.join(" ", command) + System.lineSeparator());
-            return new NodeProcess(name, launch(command, logFile), command, nodePort, restPort, token, dataDir, logFile);
+            String resp = args.get("ringkv.node.resp-port");
+            return new NodeProcess(name, launch(command, logFile), command, nodePort, restPort,
+                    resp == null ? -1 : Integer.parseInt(resp), token, dataDir, logFile);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start node " + name, e);
         }
@@ -271,6 +278,11 @@ public final class NodeProcess implements AutoCloseable {
 
     public int restPort() {
         return restPort;
+    }
+
+    /** The RESP2 listener's port ({@code ringkv.node.resp-port}), -1 when the test removed it. */
+    public int respPort() {
+        return respPort;
     }
 
     public InetSocketAddress nodeAddress() {
@@ -411,16 +423,17 @@ public final class NodeProcess implements AutoCloseable {
     }
 
     /**
-     * A node port free for both UDP and TCP (they share the number) and a REST port. Another process
-     * may still take them before the node binds; {@link #start} retries that case.
+     * A node port free for both UDP and TCP (they share the number), a REST port and a RESP port.
+     * Another process may still take them before the node binds; {@link #start} retries that case.
      */
     private static int[] freePorts() {
         InetAddress loopback = InetAddress.getLoopbackAddress();
         for (int attempt = 0; attempt < 50; attempt++) {
             try (ServerSocket tcp = new ServerSocket(0, 1, loopback);
                     DatagramSocket udp = new DatagramSocket(new InetSocketAddress(loopback, tcp.getLocalPort()));
-                    ServerSocket rest = new ServerSocket(0, 1, loopback)) {
-                return new int[] {udp.getLocalPort(), rest.getLocalPort()};
+                    ServerSocket rest = new ServerSocket(0, 1, loopback);
+                    ServerSocket resp = new ServerSocket(0, 1, loopback)) {
+                return new int[] {udp.getLocalPort(), rest.getLocalPort(), resp.getLocalPort()};
             } catch (IOException taken) {
                 // The UDP side of that port is in use; try another.
             }

@@ -3,6 +3,7 @@ package io.ringkv.transport;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.ringkv.common.StreamCuts;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -33,11 +34,11 @@ class VarintFrameDecoderFuzzTest {
     void decode(byte[] stream) {
         Outcome whole = feed(stream, FRAME_BYTES_MAX, new int[] {Math.max(1, stream.length)});
         Outcome bytewise = feed(stream, FRAME_BYTES_MAX, new int[] {1});
-        Outcome irregular = feed(stream, FRAME_BYTES_MAX, chunkSizes(stream));
+        Outcome irregular = feed(stream, FRAME_BYTES_MAX, StreamCuts.chunkSizes(stream));
         assertThat(bytewise).as("one byte per read").isEqualTo(whole);
         assertThat(irregular).as("irregular reads").isEqualTo(whole);
 
-        feed(stream, SMALL_FRAME_BYTES_MAX, chunkSizes(stream));
+        feed(stream, SMALL_FRAME_BYTES_MAX, StreamCuts.chunkSizes(stream));
     }
 
     /** What came out of one delivery: the frames, and whether the decoder gave up on the stream. */
@@ -130,17 +131,5 @@ class VarintFrameDecoderFuzzTest {
                 .as("frame bytes are the input's bytes at %d", start)
                 .isTrue();
         return start + frame.length;
-    }
-
-    /** Chunk sizes 1..16 drawn from the input itself, so the fuzzer steers the cuts too. */
-    private static int[] chunkSizes(byte[] stream) {
-        if (stream.length == 0) {
-            return new int[] {1};
-        }
-        int[] sizes = new int[Math.min(8, stream.length)];
-        for (int i = 0; i < sizes.length; i++) {
-            sizes[i] = 1 + ((stream[stream.length - 1 - i] & 0xff) % 16);
-        }
-        return sizes;
     }
 }

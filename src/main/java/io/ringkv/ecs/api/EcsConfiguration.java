@@ -87,7 +87,8 @@ class EcsConfiguration {
                     // Run with java -jar, the class path is the jar itself.
                     Path.of(System.getProperty("java.class.path")).toAbsolutePath(),
                     Arrays.stream(ecs.nodeJavaOptions().trim().split("\\s+")).filter(s -> !s.isEmpty()).toList(),
-                    ecs.dataDir(), ecs.host(), ecs.nodePortBase(), ecs.nodeRestPortBase(), token.value(),
+                    ecs.dataDir(), ecs.host(), ecs.nodePortBase(), ecs.nodeRestPortBase(), ecs.nodeRespPortBase(),
+                    token.value(),
                     ecs.shutdownGrace()));
         };
     }

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# ringkv side by side with Redis on this machine, in one run:
+#  - redis-benchmark SET and GET (100-byte values, 50 clients, -P 1 and -P 16) against redis-server
+#    (no persistence; AOF with appendfsync everysec) and against a -Xmx64m ringkv node's RESP port
+#    (fsync never; fsync always). ringkv fsync=never is set against Redis without persistence,
+#    fsync=always against AOF everysec (Redis's usual durable setting, which still loses up to a
+#    second on a crash; ringkv always loses nothing it acknowledged).
+#  - the UDP path: `ringkv bench` against the node (fsync never) and against the bench tool's UDP
+#    echo server, 32 and 128 requests in flight; the echo server is the ceiling of request/reply
+#    on this box.
+# The server under test is pinned to CPU 0 and the load tool to CPU 1 (taskset, two CPUs or more).
+# Prints a Markdown table (median of the runs with min–max; p50 and p99 are medians too) and
+# writes every run to target/bench/redis.csv.
+#
+#   ops/bench/redis.sh [runs (default 3)] [requests per redis-benchmark test (default 200000)]
+#                      [UDP duration (default 5s)]
+#
+# With -P 16 each test sends 5× the requests, so that it lasts about as long. redis-server and
+# redis-benchmark come from Debian's redis-server and redis-tools packages; as root the script
+# installs them when missing. Benchmarks report figures; nothing here fails on a slow result.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=../lib/java.sh
+source "$ROOT/ops/lib/java.sh"
+JAVA_HOME=$(ringkv_find_jdk "$RINGKV_JAVA_FEATURE_MIN") || exit 1
+JAVA=$JAVA_HOME/bin/java
+export JAVA_HOME
+RUNS=${1:-3} REQUESTS=${2:-200000} UDP_DURATION=${3:-5s}
+CLIENTS=50 VALUE_BYTES=100 KEYSPACE=100000
+REDIS_PORT=${RINGKV_BENCH_REDIS_PORT:-43479}
+PORT=${RINGKV_BENCH_PORT:-43300} REST=${RINGKV_BENCH_REST_PORT:-43380} RESP=${RINGKV_BENCH_RESP_PORT:-43381}
+ECHO_PORT=${RINGKV_BENCH_ECHO_PORT:-43301}
+OUT=$ROOT/target/bench; mkdir -p "$OUT"
+CSV=$OUT/redis.csv
+
+for tool in redis-server redis-benchmark; do
+  if ! command -v "$tool" >/dev/null; then
+    ((EUID == 0)) && command -v apt-get >/dev/null || { echo "$tool is missing (Debian: redis-server, redis-tools)" >&2; exit 1; }
+    DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -qq redis-server redis-tools >/dev/null
+  fi
+done
+[[ -f $ROOT/target/ringkv.jar ]] || (cd "$ROOT" && ./mvnw -q -B package -DskipTests)
+WORK=$(mktemp -d)
+# The node runs a copy of the jar: a rebuild of target/ringkv.jar during the run must not change it.
+cp "$ROOT/target/ringkv.jar" "$WORK/ringkv.jar"
+JAR=$WORK/ringkv.jar
+SERVER_PID=
+cleanup() { [[ -n $SERVER_PID ]] && kill -9 "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+PIN_SERVER=() PIN_LOAD=()
+if command -v taskset >/dev/null && (($(nproc) >= 2)); then PIN_SERVER=(taskset -c 0) PIN_LOAD=(taskset -c 1); fi
+
+wait_for() { # description command...
+  local what=$1; shift
+  for _ in $(seq 600); do
+    "$@" >/dev/null 2>&1 && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || { echo "$what exited while starting:" >&2; tail -n 30 "$WORK/server.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "$what did not become ready" >&2; exit 1
+}
+start_redis() { # none | aof
+  rm -rf "$WORK/redis"; mkdir -p "$WORK/redis"
+  local persistence=(--save "" --appendonly no)
+  [[ $1 == aof ]] && persistence=(--save "" --appendonly yes --appendfsync everysec)
+  "${PIN_SERVER[@]}" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$WORK/redis" \
+    "${persistence[@]}" >"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  wait_for redis-server redis-cli -p "$REDIS_PORT" ping
+}
+start_ringkv() { # never | always
+  rm -rf "$WORK/data"
+  "${PIN_SERVER[@]}" "$JAVA" -Xmx64m -jar "$JAR" --spring.profiles.active=node \
+    --ringkv.node.port="$PORT" --server.port="$REST" --ringkv.node.resp-port="$RESP" \
+    --ringkv.storage.dir="$WORK/data" --ringkv.storage.fsync="$1" >"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  wait_for "ringkv node" curl -fs "http://127.0.0.1:$REST/actuator/health/readiness"
+}
+start_echo() {
+  "${PIN_SERVER[@]}" "$JAVA" -jar "$JAR" bench --echo-server "$ECHO_PORT" >"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  sleep 1.5 # the echo server has no readiness probe; a JVM and Netty start well within this
+  kill -0 "$SERVER_PID"
+}
+stop_server() { kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=; }
+median() { sort -g | awk '{a[NR]=$1} END{m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%s %s %s", m, a[1], a[NR]}'; }
+
+# One redis-benchmark run of SET then GET; appends a CSV line per test:
+# server,config,test,pipeline,run,rps,p50_ms,p99_ms
+benchmark() { # server config port pipeline run
+  local n=$REQUESTS
+  (($4 > 1)) && n=$((REQUESTS * 5))
+  "${PIN_LOAD[@]}" redis-benchmark -p "$3" -c "$CLIENTS" -n "$n" -d "$VALUE_BYTES" -r "$KEYSPACE" -P "$4" \
+    -t set,get --csv 2>/dev/null |
+    awk -F, -v prefix="$1,$2" -v p="$4" -v run="$5" 'NR > 1 {
+        gsub(/"/, ""); print prefix "," $1 "," p "," run "," $2 "," $5 "," $7 }' >>"$CSV"
+}
+# One `ringkv bench` run; appends: udp,<target>,inflight<N>,-,run,ops_per_s,p50_ms,p99_ms
+udp_bench() { # target port inflight run [--expect-echo]
+  local line
+  line=$("${PIN_LOAD[@]}" "$JAVA" -jar "$JAR" bench --port "$2" --inflight "$3" --sockets 2 \
+    --duration "$UDP_DURATION" --warmup 2s --value-bytes "$VALUE_BYTES" --keys "$KEYSPACE" --csv "${@:5}" | tail -1)
+  # bench CSV columns: see `ringkv bench --csv-header` (10 ops_per_s, 11 p50_us, 12 p99_us)
+  awk -F, -v t="$1" -v i="$3" -v run="$4" '{ printf "udp,%s,inflight%s,-,%s,%s,%.3f,%.3f\n", t, i, run, $10, $11 / 1000, $12 / 1000 }' \
+    <<<"$line" >>"$CSV"
+}
+
+{
+  echo "# ringkv vs Redis, $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "- $(redis-server --version | cut -d' ' -f1-3), $(redis-benchmark --version); ringkv $(unzip -p "$JAR" META-INF/MANIFEST.MF 2>/dev/null | sed -n 's/^Implementation-Version: //p' | tr -d '\r') on $("$JAVA" -version 2>&1 | head -1)"
+  echo "- $(uname -srm), $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)); pinning: server ${PIN_SERVER[*]:-none}, load ${PIN_LOAD[*]:-none}"
+  echo "- redis-benchmark: ${CLIENTS} clients, ${VALUE_BYTES}-byte values, ${KEYSPACE} random keys, ${REQUESTS} requests per test (×5 with -P 16); ringkv bench: ${UDP_DURATION} after 2s warm-up, 2 sockets, 90% GET; ${RUNS} runs each"
+} | tee "$OUT/redis-header.txt"
+
+echo "server,config,test,pipeline,run,rps,p50_ms,p99_ms" >"$CSV"
+for config in none aof; do
+  start_redis "$config"
+  for run in $(seq "$RUNS"); do for p in 1 16; do benchmark redis "$config" "$REDIS_PORT" "$p" "$run"; done; done
+  stop_server
+done
+for config in never always; do
+  start_ringkv "$config"
+  for run in $(seq "$RUNS"); do for p in 1 16; do benchmark ringkv "$config" "$RESP" "$p" "$run"; done; done
+  if [[ $config == never ]]; then
+    for run in $(seq "$RUNS"); do for inflight in 32 128; do udp_bench node "$PORT" "$inflight" "$run"; done; done
+  fi
+  stop_server
+done
+start_echo
+for run in $(seq "$RUNS"); do for inflight in 32 128; do udp_bench echo "$ECHO_PORT" "$inflight" "$run" --expect-echo; done; done
+stop_server
+
+# stat <server> <config> <test> <pipeline>: "rps lo hi p50 p99" over the runs
+stat() {
+  local rows
+  rows=$(awk -F, -v s="$1" -v c="$2" -v t="$3" -v p="$4" '$1 == s && $2 == c && $3 == t && $4 == p' "$CSV")
+  [[ -n $rows ]] || { echo "0 0 0 0 0"; return; }
+  read -r rps lo hi <<<"$(cut -d, -f6 <<<"$rows" | median)"
+  read -r p50 _ _ <<<"$(cut -d, -f7 <<<"$rows" | median)"
+  read -r p99 _ _ <<<"$(cut -d, -f8 <<<"$rows" | median)"
+  echo "$rps $lo $hi $p50 $p99"
+}
+printf '\n| test | -P | Redis | req/s (min–max) | p50 / p99 ms | ringkv | req/s (min–max) | p50 / p99 ms | ringkv / Redis |\n'
+printf '|---|---|---|---|---|---|---|---|---|\n'
+for pair in "none never" "aof always"; do
+  read -r rconfig kconfig <<<"$pair"
+  for test in SET GET; do
+    for p in 1 16; do
+      read -r r lo hi r50 r99 <<<"$(stat redis "$rconfig" "$test" "$p")"
+      read -r k klo khi k50 k99 <<<"$(stat ringkv "$kconfig" "$test" "$p")"
+      printf '| %s | %s | %s | %.0f (%.0f–%.0f) | %s / %s | fsync %s | %.0f (%.0f–%.0f) | %s / %s | %.2f |\n' \
+        "$test" "$p" "$([[ $rconfig == none ]] && echo "no persistence" || echo "AOF everysec")" \
+        "$r" "$lo" "$hi" "$r50" "$r99" "$kconfig" "$k" "$klo" "$khi" "$k50" "$k99" \
+        "$(awk -v a="$k" -v b="$r" 'BEGIN { print (b > 0 ? a / b : 0) }')"
+    done
+  done
+done
+printf '\n| UDP path | in flight | node req/s (min–max) | p50 / p99 ms | echo req/s (min–max) | p50 / p99 ms | node / echo |\n'
+printf '|---|---|---|---|---|---|---|\n'
+for inflight in 32 128; do
+  read -r n nlo nhi n50 n99 <<<"$(stat udp node "inflight$inflight" -)"
+  read -r e elo ehi e50 e99 <<<"$(stat udp echo "inflight$inflight" -)"
+  printf '| ringkv bench, fsync never, 90%% GET | %s | %.0f (%.0f–%.0f) | %s / %s | %.0f (%.0f–%.0f) | %s / %s | %.2f |\n' \
+    "$inflight" "$n" "$nlo" "$nhi" "$n50" "$n99" "$e" "$elo" "$ehi" "$e50" "$e99" \
+    "$(awk -v a="$n" -v b="$e" 'BEGIN { print (b > 0 ? a / b : 0) }')"
+done
+echo; echo "CSV: $CSV"

@@ -1,0 +1,261 @@
+package io.ringkv.resp;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection: runs its commands as they arrive (pipelined) and writes the replies
+ * strictly in the order of the commands, although commands complete asynchronously and out of
+ * order (a GET answers at once, a SET when storage has made it durable).
+ *
+ * <p>Read-your-writes: the store makes a write visible to readers only once its stage completes (a
+ * log write waits for its fsync), so a read pipelined behind a write of the same connection waits
+ * for the connection's earlier writes, as a Redis client expects {@code SET k v; GET k} to see v,
+ * and data commands behind a waiting one wait as well, so they keep their order. Writes behind
+ * writes are issued at once (the store keeps their order per key), so pipelined SETs stay
+ * pipelined.
+ *
+ * <p>Bounded: reading stops while {@link #PENDING_MAX} commands wait for their replies or while
+ * the peer is not reading what we wrote (outbound buffer above the high-water mark), and resumes
+ * when both have drained. Only the connection's event loop touches its state; completions from
+ * other threads hop onto it.
+ */
+final class RespConnection extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(RespConnection.class);
+    /** Commands executing or waiting for an earlier reply before this connection stops reading. */
+    static final int PENDING_MAX = 4096;
+    private static final RespReply TOO_MANY_CLIENTS = RespReply.error("ERR max number of clients reached");
+    private static final RespReply INTERNAL = RespReply.error("ERR internal error, see the node's log");
+
+    private final RespCommands commands;
+    private final Clients clients;
+    private final RespMetrics metrics;
+    private final LongSupplier clockMillis;
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private Session session;
+    /** Set once a reply that ends the connection (QUIT, a protocol error) has been queued. */
+    private boolean ending;
+    /** Inside a read batch: replies are flushed once at its end rather than one by one. */
+    private boolean reading;
+    /** Writes issued on this connection whose stage has not completed yet. */
+    private int writesInFlight;
+    /** Data commands held back for read-your-writes, in arrival order. */
+    private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+
+    RespConnection(RespCommands commands, Clients clients, RespMetrics metrics, LongSupplier clockMillis) {
+        this.commands = commands;
+        this.clients = clients;
+        this.metrics = metrics;
+        this.clockMillis = clockMillis;
+    }
+
+    /** A command's place in the reply order; {@code reply} is set when it completes. */
+    private static final class Pending {
+        final RespCommand command;
+        final long startNanos;
+        final boolean close;
+        RespReply reply;
+
+        Pending(RespCommand command, long startNanos, boolean close) {
+            this.command = command;
+            this.startNanos = startNanos;
+            this.close = close;
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        Channel channel = ctx.channel();
+        session = clients.open(inet(channel.remoteAddress()), inet(channel.localAddress()), clockMillis.getAsLong());
+        if (session == null) {
+            metrics.rejected("connections-max");
+            log.warn("refusing RESP connection from {}: {} connections open", channel.remoteAddress(),
+                    clients.connectionsMax());
+            ending = true;
+            ByteBuf out = ctx.alloc().ioBuffer();
+            TOO_MANY_CLIENTS.writeTo(out);
+            ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        ctx.fireChannelActive();
+    }
+
+    /** Null for the addresses of channels that are not sockets (tests' embedded channels). */
+    private static InetSocketAddress inet(SocketAddress address) {
+        return address instanceof InetSocketAddress inet ? inet : null;
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        ending = true;
+        pending.clear();
+        waiting.clear();
+        if (session != null) {
+            clients.closed(session);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object message) {
+        reading = true;
+        try {
+            if (ending) {
+                return;
+            }
+            switch (message) {
+                case RespParser.Command command -> run(command.args());
+                case RespParser.Malformed malformed -> {
+                    metrics.rejected("malformed");
+                    log.warn("closing RESP connection from {}: {}", ctx.channel().remoteAddress(), malformed.message());
+                    Pending last = enqueue(null, true);
+                    complete(last, RespReply.error("ERR " + malformed.message()));
+                }
+                default -> throw new IllegalStateException("unexpected message " + message.getClass());
+            }
+        } finally {
+            ReferenceCountUtil.release(message);
+        }
+    }
+
+    private void run(List<byte[]> args) {
+        RespCommand command = RespCommand.of(args.getFirst());
+        session.lastCommand = command == null ? "unknown" : command.lowerName();
+        session.lastCommandMillis = clockMillis.getAsLong();
+        Pending slot = enqueue(command, command == RespCommand.QUIT);
+        RespCommand.Access access = command == null ? RespCommand.Access.NONE : command.access(args.size());
+        Waiting call = new Waiting(slot, command, args, access);
+        // A data command waits when it reads behind unfinished writes, or when an earlier data
+        // command waits: so reads see earlier writes and data commands keep their order.
+        if (access != RespCommand.Access.NONE && (!waiting.isEmpty() || (call.reads() && writesInFlight > 0))) {
+            waiting.addLast(call);
+        } else {
+            start(call);
+        }
+    }
+
+    /** A command held back for read-your-writes. */
+    private record Waiting(Pending slot, RespCommand command, List<byte[]> args, RespCommand.Access access) {
+        boolean reads() {
+            return access == RespCommand.Access.READ || access == RespCommand.Access.READ_WRITE;
+        }
+
+        boolean writes() {
+            return access == RespCommand.Access.WRITE || access == RespCommand.Access.READ_WRITE;
+        }
+    }
+
+    private void start(Waiting call) {
+        boolean writes = call.writes();
+        if (writes) {
+            writesInFlight++;
+        }
+        var loop = ctx.channel().eventLoop();
+        commands.execute(session, call.command(), call.args()).whenComplete((reply, failure) -> {
+            RespReply answer = reply;
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                    ? failure.getCause()
+                    : failure;
+            if (cause instanceof RespBackend.OutcomeUnknown unknown) {
+                answer = RespReply.error("ERR outcome unknown: " + unknown.getMessage());
+            } else if (failure != null) {
+                log.error("RESP {} failed unexpectedly", call.command(), failure);
+                answer = INTERNAL;
+            }
+            RespReply done = answer;
+            Runnable finish = () -> {
+                if (writes) {
+                    writesInFlight--;
+                }
+                complete(call.slot(), done);
+                resume();
+            };
+            if (loop.inEventLoop()) {
+                finish.run();
+            } else {
+                loop.execute(finish);
+            }
+        });
+    }
+
+    /** Starts the held-back commands that may run now, in order. */
+    private void resume() {
+        while (!waiting.isEmpty() && !(waiting.peekFirst().reads() && writesInFlight > 0)) {
+            start(waiting.pollFirst());
+        }
+    }
+
+    private Pending enqueue(RespCommand command, boolean close) {
+        Pending slot = new Pending(command, System.nanoTime(), close);
+        pending.addLast(slot);
+        ending |= close;
+        updateAutoRead();
+        return slot;
+    }
+
+    private void complete(Pending slot, RespReply reply) {
+        slot.reply = reply;
+        metrics.completed(slot.command, reply instanceof RespReply.Error, slot.startNanos);
+        boolean wrote = false;
+        while (!pending.isEmpty() && pending.peekFirst().reply != null) {
+            Pending next = pending.pollFirst();
+            ByteBuf out = ctx.alloc().ioBuffer();
+            next.reply.writeTo(out);
+            ctx.write(out, ctx.voidPromise());
+            wrote = true;
+            if (next.close) {
+                pending.clear();
+                waiting.clear();
+                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+        }
+        if (wrote && !reading) {
+            ctx.flush();
+        }
+        updateAutoRead();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        reading = false;
+        ctx.flush();
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        updateAutoRead();
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    /** Back-pressure: read only while the peer reads our replies and the pipeline has room. */
+    private void updateAutoRead() {
+        Channel channel = ctx.channel();
+        boolean read = !ending && channel.isWritable() && pending.size() < PENDING_MAX;
+        if (channel.config().isAutoRead() != read) {
+            channel.config().setAutoRead(read);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ending = true;
+        log.warn("closing RESP connection from {} after an error", ctx.channel().remoteAddress(), cause);
+        ctx.close();
+    }
+}
