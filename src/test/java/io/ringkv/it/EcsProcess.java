@@ -142,6 +142,16 @@ public final class EcsProcess implements AutoCloseable {
         return logFile;
     }
 
+    /** The ECS's base URL, as nodes are given it in {@code ringkv.node.ecs}. */
+    public String url() {
+        return "http://127.0.0.1:" + restPort;
+    }
+
+    /** The cluster's admin token. */
+    public String token() {
+        return token;
+    }
+
     /** Any method on the ECS's REST port with the admin token, and a JSON body unless null. */
     public HttpResponse<String> call(String method, String path, String json) {
         return call(method, path, json, token);

@@ -172,7 +172,8 @@ public final class NodeProcess implements AutoCloseable {
             Files.writeString(logFile, String.join(" ", command) + System.lineSeparator());
             String resp = args.get("ringkv.node.resp-port");
             return new NodeProcess(name, launch(command, logFile), command, nodePort, restPort,
-                    resp == null ? -1 : Integer.parseInt(resp), token, dataDir, logFile);
+                    resp == null ? -1 : Integer.parseInt(resp), args.getOrDefault("ringkv.admin.token", token), dataDir,
+                    logFile);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start node " + name, e);
         }
