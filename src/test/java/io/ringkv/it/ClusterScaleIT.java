@@ -28,8 +28,9 @@ class ClusterScaleIT {
     void twoNodesJoinAndLeaveUnderVerifiedLoad() throws Exception {
         long seed = TestSeeds.seed();
         try (EcsProcess ecs = EcsProcess.start(3)) {
-            JsonNode cluster = ecs.awaitCluster("3 UP nodes", OPERATION_TIMEOUT,
-                    c -> EcsProcess.upNodes(c).size() == 3 && c.path("epoch").asLong() >= 1);
+            JsonNode cluster = ecs.awaitCluster("3 UP nodes, boot finished", OPERATION_TIMEOUT,
+                    c -> EcsProcess.upNodes(c).size() == 3 && c.path("epoch").asLong() >= 1
+                            && c.path("operation").isNull());
             long startEpoch = cluster.path("epoch").asLong();
             // Clients pick entry nodes among those UP now; refreshed as the cluster changes.
             var entries = new java.util.concurrent.atomic.AtomicReference<List<InetSocketAddress>>(

@@ -29,7 +29,8 @@ class EcsIT {
     @Timeout(value = 15, unit = TimeUnit.MINUTES)
     void bootAddRemoveRefuseAndRecover() throws Exception {
         try (EcsProcess ecs = EcsProcess.start(3)) {
-            JsonNode cluster = await(ecs, "3 UP nodes at epoch >= 1", c -> upNodes(c) == 3 && c.path("epoch").asLong() >= 1);
+            JsonNode cluster = await(ecs, "3 UP nodes at epoch >= 1, boot finished",
+                    c -> upNodes(c) == 3 && c.path("epoch").asLong() >= 1 && c.path("operation").isNull());
             long epoch = cluster.path("epoch").asLong();
             Map<String, Long> pids = pids(cluster);
             for (JsonNode node : cluster.path("nodes")) {

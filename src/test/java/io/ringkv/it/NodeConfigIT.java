@@ -26,7 +26,7 @@ class NodeConfigIT {
 
     @Test
     void respPortOutOfRangeFailsStartup() {
-        assertStartupFails("respPort", args -> args.put("ringkv.node.resp-port", "0"), "ringkv.node.resp-port");
+        assertStartupFails("respPort", args -> args.put("ringkv.node.resp-port", "65536"), "ringkv.node.resp-port");
     }
 
     @Test
