@@ -9,11 +9,8 @@
 # to CPU 1 when taskset exists and the box has two or more CPUs.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# shellcheck source=../lib/java.sh
-source "$ROOT/ops/lib/java.sh"
-JAVA_HOME=$(ringkv_find_jdk "$RINGKV_JAVA_FEATURE_MIN") || exit 1
-JAVA=$JAVA_HOME/bin/java
-export JAVA_HOME
+# shellcheck source=../lib/bench.sh
+source "$ROOT/ops/lib/bench.sh"
 RUNS=${1:-3} DURATION=${2:-8s} INFLIGHT=${3:-32}
 PORT=${RINGKV_BENCH_PORT:-43300} REST=${RINGKV_BENCH_REST_PORT:-43380}
 JAR=$ROOT/target/ringkv.jar
@@ -22,12 +19,10 @@ OUT=$ROOT/target/bench; mkdir -p "$OUT"
 WORK=$(mktemp -d); NODE_PID=
 cleanup() { [[ -n $NODE_PID ]] && kill -9 "$NODE_PID" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
-PIN_NODE=() PIN_LOAD=()
-if command -v taskset >/dev/null && (($(nproc) >= 2)); then PIN_NODE=(taskset -c 0) PIN_LOAD=(taskset -c 1); fi
 
 start_node() { # mode
   rm -rf "$WORK/data"
-  "${PIN_NODE[@]}" "$JAVA" -Xmx64m -jar "$JAR" --spring.profiles.active=node \
+  "${PIN_SERVER[@]}" "$JAVA" -Xmx64m -jar "$JAR" --spring.profiles.active=node \
     --ringkv.node.port="$PORT" --server.port="$REST" --ringkv.storage.dir="$WORK/data" \
     --ringkv.storage.fsync="$1" >"$WORK/node-$1.log" 2>&1 &
   NODE_PID=$!
@@ -45,9 +40,8 @@ batch() {
     awk '/^ringkv_storage_commit_batch_sum/{s=$2} /^ringkv_storage_commit_batch_count/{c=$2}
          /^ringkv_storage_commit_batch_max/{m=$2} END{if(c>0) printf "%.1f %d", s/c, m; else print "- -"}'
 }
-median() { sort -g | awk '{a[NR]=$1} END{m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%s %s %s", m, a[1], a[NR]}'; }
 
-echo "ringkv fsync modes: $(uname -r), $("$JAVA" -version 2>&1 | head -1), ${RUNS} runs × ${DURATION}, inflight ${INFLIGHT}, pinning: ${PIN_NODE[*]:-none}/${PIN_LOAD[*]:-none}"
+echo "ringkv fsync modes: $(uname -r), $("$JAVA" -version 2>&1 | head -1), ${RUNS} runs × ${DURATION}, inflight ${INFLIGHT}, pinning: ${PIN_SERVER[*]:-none}/${PIN_LOAD[*]:-none}"
 echo "mode,mix,run,ops_per_s,p50_us,p99_us,batch_mean,batch_max" >"$OUT/fsync.csv"
 printf '\n| fsync | mix | ops/s (median, min–max) | p50 µs | p99 µs | commit batch mean / max |\n|---|---|---|---|---|---|\n'
 for mode in always interval never; do

@@ -20,11 +20,8 @@
 # installs them when missing. Benchmarks report figures; nothing here fails on a slow result.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# shellcheck source=../lib/java.sh
-source "$ROOT/ops/lib/java.sh"
-JAVA_HOME=$(ringkv_find_jdk "$RINGKV_JAVA_FEATURE_MIN") || exit 1
-JAVA=$JAVA_HOME/bin/java
-export JAVA_HOME
+# shellcheck source=../lib/bench.sh
+source "$ROOT/ops/lib/bench.sh"
 RUNS=${1:-3} REQUESTS=${2:-200000} UDP_DURATION=${3:-5s}
 CLIENTS=50 VALUE_BYTES=100 KEYSPACE=100000
 REDIS_PORT=${RINGKV_BENCH_REDIS_PORT:-43479}
@@ -47,8 +44,6 @@ JAR=$WORK/ringkv.jar
 SERVER_PID=
 cleanup() { [[ -n $SERVER_PID ]] && kill -9 "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
-PIN_SERVER=() PIN_LOAD=()
-if command -v taskset >/dev/null && (($(nproc) >= 2)); then PIN_SERVER=(taskset -c 0) PIN_LOAD=(taskset -c 1); fi
 
 wait_for() { # description command...
   local what=$1; shift
@@ -83,7 +78,6 @@ start_echo() {
   kill -0 "$SERVER_PID"
 }
 stop_server() { kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=; }
-median() { sort -g | awk '{a[NR]=$1} END{m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%s %s %s", m, a[1], a[NR]}'; }
 
 # One redis-benchmark run of SET then GET; appends a CSV line per test:
 # server,config,test,pipeline,run,rps,p50_ms,p99_ms

@@ -54,6 +54,8 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
     private int writesInFlight;
     /** Data commands held back for read-your-writes, in arrival order. */
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+    /** Set while {@link #resume} runs, so that completions inside it do not nest another. */
+    private boolean resuming;
 
     RespConnection(RespCommands commands, Clients clients, RespMetrics metrics, LongSupplier clockMillis) {
         this.commands = commands;
@@ -192,10 +194,22 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
         });
     }
 
-    /** Starts the held-back commands that may run now, in order. */
+    /**
+     * Starts the held-back commands that may run now, in order. A command that completes at once
+     * calls back in here; that inner call returns at once and this loop goes on, so thousands of
+     * held-back GETs do not nest thousands of frames deep.
+     */
     private void resume() {
-        while (!waiting.isEmpty() && !(waiting.peekFirst().reads() && writesInFlight > 0)) {
-            start(waiting.pollFirst());
+        if (resuming) {
+            return;
+        }
+        resuming = true;
+        try {
+            while (!waiting.isEmpty() && !(waiting.peekFirst().reads() && writesInFlight > 0)) {
+                start(waiting.pollFirst());
+            }
+        } finally {
+            resuming = false;
         }
     }
 

@@ -88,6 +88,16 @@ class RespConnectionTest {
     }
 
     @Test
+    void thousandsOfReadsHeldBehindAWriteResumeWithoutDeepNesting() {
+        backend.holdWrites = true;
+        int gets = RespConnection.PENDING_MAX - 1;
+        send("SET deep 1\r\n" + "GET deep\r\n".repeat(gets));
+        backend.releaseWrites();
+        channel.runPendingTasks();
+        assertThat(replies()).isEqualTo("+OK\r\n" + "$1\r\n1\r\n".repeat(gets));
+    }
+
+    @Test
     void concurrentSetNxOnOneKeyHasOneWinner() {
         backend.holdWrites = true;
         backend.applyOnRelease = true;
