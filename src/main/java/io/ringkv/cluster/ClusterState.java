@@ -6,20 +6,40 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
- * The ring this node routes by, and who it is on it. A node without a ring (a lone node, or one
- * whose ECS has not answered yet) owns every key. Rings only move forward: a snapshot is adopted
- * only when its epoch is higher than the current one, so a late or repeated push is harmless.
+ * The ring this node routes by, and who it is on it. A lone node (no ECS) has no ring and owns
+ * every key. A node that belongs to a cluster but has no ring yet (just started, its ECS not heard
+ * from) owns nothing: it must not take writes that the ring gives to another node. Rings only move
+ * forward: a snapshot is adopted only when its epoch is higher than the current one, so a late or
+ * repeated push is harmless.
  *
  * <p>Thread-safe. Listeners run on the adopting thread, after the new ring is visible, in
  * registration order; they must not block for long.
  */
 public final class ClusterState {
     private final String selfId;
+    private final boolean clustered;
     private final List<Consumer<Ring>> listeners = new CopyOnWriteArrayList<>();
     private volatile Ring ring;
 
-    public ClusterState(String selfId) {
+    /**
+     * @param clustered whether the node belongs to a cluster (has an ECS), so that it waits for a
+     *     ring instead of owning every key
+     * @param known the ring it last knew (persisted across restarts), or null
+     */
+    public ClusterState(String selfId, boolean clustered, Ring known) {
         this.selfId = selfId;
+        this.clustered = clustered;
+        this.ring = known;
+    }
+
+    /** A lone node: no ECS, no ring, every key its own. */
+    public ClusterState(String selfId) {
+        this(selfId, false, null);
+    }
+
+    /** True while a cluster member has no ring to route by: it can serve no key yet. */
+    public boolean awaitingRing() {
+        return clustered && ring == null;
     }
 
     public String selfId() {

@@ -35,6 +35,11 @@ final class ClusterKvService implements KvService {
             .setErrCode(ErrorCode.OVERLOAD.code())
             .setOverloadWaitTime(MOVING_WAIT_MS)
             .build();
+    /** A cluster member without a ring yet: retry once it has learned one (it asks its ECS every 2 s). */
+    private static final KVResponse NO_RING_YET = KVResponse.newBuilder()
+            .setErrCode(ErrorCode.OVERLOAD.code())
+            .setOverloadWaitTime(200)
+            .build();
     private static final KVResponse MOVING_LOCKED = KVResponse.newBuilder()
             .setErrCode(ErrorCode.WRITE_LOCKED.code())
             .setOverloadWaitTime(MOVING_WAIT_MS)
@@ -74,6 +79,10 @@ final class ClusterKvService implements KvService {
 
     private CompletionStage<KVResponse> route(Command command, KVRequest request, Origin origin) {
         Ring ring = cluster.ring();
+        if (cluster.awaitingRing()) {
+            // Owning every key now would store writes where the ring, once known, never looks.
+            return done(NO_RING_YET);
+        }
         int keyBytes = request.getKey().size();
         if (ring == null || ring.isEmpty() || keyBytes == 0 || keyBytes > keyBytesMax) {
             // No ring: a lone node. Bad keys: answered INVALID_KEY here, never forwarded.

@@ -109,8 +109,15 @@ class NodeConfiguration {
     }
 
     @Bean
-    ClusterState clusterState(RingKvProperties properties) {
-        return new ClusterState(properties.node().idOrDefault());
+    ClusterState clusterState(RingKvProperties properties, JsonMapper json) {
+        var node = properties.node();
+        if (node.ecs().isBlank()) {
+            return new ClusterState(node.idOrDefault());
+        }
+        RingFile saved = new RingFile(properties.storage().dir(), json);
+        ClusterState cluster = new ClusterState(node.idOrDefault(), true, saved.load());
+        cluster.onAdopted(saved::save);
+        return cluster;
     }
 
     @Bean(destroyMethod = "close")

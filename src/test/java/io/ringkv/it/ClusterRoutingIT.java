@@ -262,6 +262,29 @@ class ClusterRoutingIT {
         }
     }
 
+    @Test
+    @Order(7)
+    void aClusterNodeWithoutARingTakesNoKeysAndRestartsWithTheRingItLastKnew() {
+        Ring now = twoNodeRing().plus(member(nodes.get(2)));
+        // Its ECS is unreachable: the node must neither store keys as if alone nor lose the ring it was given.
+        try (NodeProcess d = NodeProcess.start("ClusterRoutingIT-d", args -> args.put("ringkv.node.ecs",
+                "http://127.0.0.1:9")); UdpKv kv = d.udp()) {
+            KVResponse early = kv.put(bytes("early"), bytes("x"), 1);
+            assertThat(early.getErrCode()).as("no ring yet: retry later").isEqualTo(ErrorCode.OVERLOAD.code());
+            assertThat(d.metric("ringkv_storage_keys")).isZero();
+
+            publish(now, List.of(d));
+            assertThat(kv.put(bytes("early"), bytes("x"), 1).getErrCode()).isEqualTo(ErrorCode.SUCCESS.code());
+            assertThat(d.metric("ringkv_storage_keys")).as("forwarded to the owner, not kept").isZero();
+
+            d.kill();
+            d.restart();
+            assertThat(kv.get(bytes("early")).getValue()).as("routes by the saved ring at once, the ECS still down")
+                    .isEqualTo(bytes("x"));
+            assertThat((Integer) JsonPath.read(d.get("/api/v1/node/ring", true).body(), "$.epoch")).isEqualTo(2);
+        }
+    }
+
     static ByteString keyOwnedBy(Ring ring, String id) {
         for (int i = 0; ; i++) {
             ByteString key = bytes("owned-" + i);
