@@ -1,7 +1,6 @@
 package io.ringkv.resp;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -50,6 +49,11 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
     private boolean ending;
     /** Inside a read batch: replies are flushed once at its end rather than one by one. */
     private boolean reading;
+    /**
+     * A flush is queued on the event loop: completions that arrive together (a group commit
+     * completes many writes at once) are flushed by one syscall after all of them, not one each.
+     */
+    private boolean flushQueued;
     /** Writes issued on this connection whose stage has not completed yet. */
     private int writesInFlight;
     /** Data commands held back for read-your-writes, in arrival order. */
@@ -224,24 +228,34 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
     private void complete(Pending slot, RespReply reply) {
         slot.reply = reply;
         metrics.completed(slot.command, reply instanceof RespReply.Error, slot.startNanos);
-        boolean wrote = false;
+        // Every reply now in order goes into one buffer: one write for a run of replies, not one each.
+        ByteBuf out = null;
         while (!pending.isEmpty() && pending.peekFirst().reply != null) {
             Pending next = pending.pollFirst();
-            ByteBuf out = ctx.alloc().ioBuffer();
+            if (out == null) {
+                out = ctx.alloc().ioBuffer();
+            }
             next.reply.writeTo(out);
-            ctx.write(out, ctx.voidPromise());
-            wrote = true;
             if (next.close) {
                 pending.clear();
                 waiting.clear();
-                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
                 return;
             }
         }
-        if (wrote && !reading) {
-            ctx.flush();
+        if (out != null) {
+            ctx.write(out, ctx.voidPromise());
+            if (!reading && !flushQueued) {
+                flushQueued = true;
+                ctx.channel().eventLoop().execute(this::flushQueued);
+            }
         }
         updateAutoRead();
+    }
+
+    private void flushQueued() {
+        flushQueued = false;
+        ctx.flush();
     }
 
     @Override

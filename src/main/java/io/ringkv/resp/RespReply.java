@@ -23,6 +23,10 @@ public sealed interface RespReply {
     record Simple(String text) implements RespReply {
         @Override
         public void writeTo(ByteBuf out) {
+            if (this == OK) {
+                out.writeBytes(Encoded.OK);
+                return;
+            }
             out.writeByte('+');
             writeLine(out, text);
         }
@@ -41,8 +45,12 @@ public sealed interface RespReply {
     record Integer(long value) implements RespReply {
         @Override
         public void writeTo(ByteBuf out) {
+            if (value == 0 || value == 1) {
+                out.writeBytes(value == 0 ? Encoded.ZERO : Encoded.ONE);
+                return;
+            }
             out.writeByte(':');
-            writeLine(out, Long.toString(value));
+            writeAscii(out, Long.toString(value));
         }
     }
 
@@ -51,12 +59,11 @@ public sealed interface RespReply {
         @Override
         public void writeTo(ByteBuf out) {
             if (value == null) {
-                out.writeByte('$');
-                writeLine(out, "-1");
+                out.writeBytes(Encoded.NIL);
                 return;
             }
             out.writeByte('$');
-            writeLine(out, java.lang.Integer.toString(value.remaining()));
+            writeAscii(out, java.lang.Integer.toString(value.remaining()));
             out.writeBytes(value.duplicate());
             out.writeShort(CRLF);
         }
@@ -67,7 +74,7 @@ public sealed interface RespReply {
         @Override
         public void writeTo(ByteBuf out) {
             out.writeByte('*');
-            writeLine(out, java.lang.Integer.toString(elements.size()));
+            writeAscii(out, java.lang.Integer.toString(elements.size()));
             for (RespReply element : elements) {
                 element.writeTo(out);
             }
@@ -97,5 +104,21 @@ public sealed interface RespReply {
     private static void writeLine(ByteBuf out, String text) {
         out.writeCharSequence(text.replace('\r', ' ').replace('\n', ' '), StandardCharsets.UTF_8);
         out.writeShort(CRLF);
+    }
+
+    /** Digits and a sign only: no CR or LF to replace, one byte per char. */
+    private static void writeAscii(ByteBuf out, String digits) {
+        io.netty.buffer.ByteBufUtil.writeAscii(out, digits);
+        out.writeShort(CRLF);
+    }
+
+    /** The most frequent replies, encoded once (SET's +OK, DEL's and EXISTS's :0 and :1, GET's nil). */
+    final class Encoded {
+        static final byte[] OK = "+OK\r\n".getBytes(StandardCharsets.US_ASCII);
+        static final byte[] ZERO = ":0\r\n".getBytes(StandardCharsets.US_ASCII);
+        static final byte[] ONE = ":1\r\n".getBytes(StandardCharsets.US_ASCII);
+        static final byte[] NIL = "$-1\r\n".getBytes(StandardCharsets.US_ASCII);
+
+        private Encoded() {}
     }
 }
