@@ -50,10 +50,13 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
     /** Inside a read batch: replies are flushed once at its end rather than one by one. */
     private boolean reading;
     /**
-     * A flush is queued on the event loop: completions that arrive together (a group commit
-     * completes many writes at once) are flushed by one syscall after all of them, not one each.
+     * Completions handed to the event loop from other threads and not run yet. A group commit
+     * completes many writes of one connection at once; the replies are flushed when the last of
+     * them has run, so they leave in one syscall instead of one each.
      */
-    private boolean flushQueued;
+    private final java.util.concurrent.atomic.AtomicInteger hopsQueued = new java.util.concurrent.atomic.AtomicInteger();
+    /** Replies written but not flushed yet. */
+    private boolean unflushed;
     /** Writes issued on this connection whose stage has not completed yet. */
     private int writesInFlight;
     /** Data commands held back for read-your-writes, in arrival order. */
@@ -183,19 +186,24 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
                 answer = INTERNAL;
             }
             RespReply done = answer;
-            Runnable finish = () -> {
-                if (writes) {
-                    writesInFlight--;
-                }
-                complete(call.slot(), done);
-                resume();
-            };
             if (loop.inEventLoop()) {
-                finish.run();
+                finish(call, writes, done);
             } else {
-                loop.execute(finish);
+                hopsQueued.incrementAndGet();
+                loop.execute(() -> {
+                    hopsQueued.decrementAndGet();
+                    finish(call, writes, done);
+                });
             }
         });
+    }
+
+    private void finish(Waiting call, boolean writes, RespReply reply) {
+        if (writes) {
+            writesInFlight--;
+        }
+        complete(call.slot(), reply);
+        resume();
     }
 
     /**
@@ -245,22 +253,19 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
         }
         if (out != null) {
             ctx.write(out, ctx.voidPromise());
-            if (!reading && !flushQueued) {
-                flushQueued = true;
-                ctx.channel().eventLoop().execute(this::flushQueued);
-            }
+            unflushed = true;
+        }
+        if (unflushed && !reading && hopsQueued.get() == 0) {
+            unflushed = false;
+            ctx.flush();
         }
         updateAutoRead();
-    }
-
-    private void flushQueued() {
-        flushQueued = false;
-        ctx.flush();
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         reading = false;
+        unflushed = false;
         ctx.flush();
         ctx.fireChannelReadComplete();
     }
