@@ -42,9 +42,10 @@ kill "$NODE_PID"; wait "$NODE_PID" 2>/dev/null || true; NODE_PID=
   /^jdk.ExecutionSample/ { inStack = 0; depth = 0; delete seen; next }
   /sampledThread = "/ { keep = ($0 ~ /epoll|nio|ringkv|resp|log-writer|Loop/); next }
   /stackTrace = \[/ { inStack = 1; if (keep) samples++; next }
-  inStack && /^\s*\]/ { inStack = 0; next }
+  inStack && /^[ \t]*\]/ { inStack = 0; next }
   inStack && keep {
     line = $0; sub(/^[ \t]+/, "", line); sub(/[ \t]+line:.*/, "", line)
+    if (line !~ /\(/) next
     if (depth == 0) self[line]++
     if (!(line in seen)) { total[line]++; seen[line] = 1 }
     depth++

@@ -8,7 +8,6 @@ import io.ringkv.wire.proto.KVResponse;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The node as the RESP listener sees it: requests through the node's {@link KvService} (so they
@@ -16,15 +15,23 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 record NodeRespBackend(KvService kv, StorageEngine storage, String nodeId, NodeContext node) implements RespBackend {
     /**
-     * RESP has no messageIDs: each request gets a random one, under an origin no UDP client can
-     * have (port 0), so a forwarded RESP request never meets a cached reply it did not earn.
+     * RESP has no messageIDs: each request gets a unique one, under an origin no UDP client can
+     * have (port 0), so a forwarded RESP request never meets a cached reply it did not earn. The id
+     * is a random per-process prefix and a counter: unique across nodes and restarts without
+     * drawing random bytes per request.
      */
     private static final InetSocketAddress RESP_ORIGIN = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    private static final long ID_PREFIX = new java.security.SecureRandom().nextLong();
+    private static final java.util.concurrent.atomic.AtomicLong ID_COUNTER = new java.util.concurrent.atomic.AtomicLong();
 
     @Override
     public CompletionStage<KVResponse> execute(KVRequest request) {
         byte[] id = new byte[16];
-        ThreadLocalRandom.current().nextBytes(id);
+        long n = ID_COUNTER.incrementAndGet();
+        for (int i = 0; i < 8; i++) {
+            id[i] = (byte) (ID_PREFIX >>> (56 - 8 * i));
+            id[8 + i] = (byte) (n >>> (56 - 8 * i));
+        }
         return kv.execute(request, new Origin(RESP_ORIGIN, id)).thenApply(reply -> {
             if (reply == null) {
                 throw new OutcomeUnknown("the key's owner did not answer the forwarded request; it may or may not"
