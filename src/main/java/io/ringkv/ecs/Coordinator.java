@@ -75,6 +75,12 @@ public final class Coordinator {
     /** The last failure logged per node, so that a node that stays down is logged once, not every tick. */
     private final Map<String, String> lastProblems = new ConcurrentHashMap<>();
     private volatile URI ecsUrl;
+    /** First wait before the initial nodes are launched again after a failed boot; doubles up to the max. */
+    static final Duration BOOT_RETRY_FIRST = Duration.ofSeconds(30);
+    static final Duration BOOT_RETRY_MAX = Duration.ofMinutes(5);
+    // Guarded by lock: when an empty cluster may try its boot again, and the wait after that.
+    private Instant bootRetryAt;
+    private Duration bootRetryWait = BOOT_RETRY_FIRST;
 
     public Coordinator(Settings settings, StateStore store, NodeClient nodes, Launcher launcher, InstantSource clock,
             Pacer pacer, Executor worker, OperationListener listener) {
@@ -143,8 +149,36 @@ public final class Coordinator {
         if (known) {
             submit(OperationKind.RECOVER, List.of(), 0, run -> new Recovery(this).run(run));
         } else if (launcher.canLaunch() && settings.initialNodes() > 0) {
+            synchronized (lock) {
+                bootRetryAt = clock.instant().plus(bootRetryWait);
+            }
             submit(OperationKind.ADD_NODES, List.of(), settings.initialNodes(),
                     run -> addNodes(run, settings.initialNodes()));
+        }
+    }
+
+    /**
+     * A boot whose initial nodes never became ready leaves an empty cluster; launch them again,
+     * waiting longer each time (a launch that fails for good, e.g. bad JVM options, must not spin).
+     */
+    private void retryBoot() {
+        synchronized (lock) {
+            Instant now = clock.instant();
+            if (active != null || !state.nodes().isEmpty() || bootRetryAt == null || now.isBefore(bootRetryAt)) {
+                return;
+            }
+            bootRetryWait = bootRetryWait.multipliedBy(2).compareTo(BOOT_RETRY_MAX) > 0
+                    ? BOOT_RETRY_MAX
+                    : bootRetryWait.multipliedBy(2);
+            bootRetryAt = now.plus(bootRetryWait);
+        }
+        log.warn("the cluster has no nodes after a failed boot; launching the {} initial nodes again",
+                settings.initialNodes());
+        try {
+            submit(OperationKind.ADD_NODES, List.of(), settings.initialNodes(),
+                    run -> addNodes(run, settings.initialNodes()));
+        } catch (ClusterException e) {
+            log.info("boot retry deferred: {}", e.getMessage()); // a request got in first; next tick
         }
     }
 
@@ -480,6 +514,7 @@ public final class Coordinator {
      * Blocks for at most one bounded call per member.
      */
     public void tick() {
+        retryBoot();
         Ring ring;
         List<NodeRecord> members;
         synchronized (lock) {

@@ -61,6 +61,34 @@ class CoordinatorTest {
     }
 
     @Test
+    void aBootWhoseNodesNeverBecomeReadyIsRetriedLaterWithBackOff(@TempDir Path other) {
+        FakeNodes freshNodes = new FakeNodes();
+        FakeLauncher failing = new FakeLauncher(freshNodes);
+        failing.broken = "node-1";
+        var settings = new Coordinator.Settings(VNODES, 3, 8, Duration.ofMinutes(1), Duration.ofMillis(100),
+                Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(2));
+        Coordinator c = new Coordinator(settings, new StateStore(other), freshNodes, failing, clock, pacer,
+                queued::add, op -> {});
+        Instant started = now;
+        c.start(ECS);
+        runQueued();
+        assertThat(c.operations()).singleElement().extracting(OperationView::state).isEqualTo(OperationState.FAILED);
+        assertThat(c.cluster().nodes()).isEmpty();
+
+        failing.broken = null; // whatever broke the launch is fixed
+        c.tick();
+        runQueued();
+        assertThat(c.operations()).as("not before the back-off has passed").hasSize(1);
+
+        now = started.plus(Coordinator.BOOT_RETRY_FIRST).plusSeconds(1);
+        c.tick();
+        runQueued();
+        assertThat(c.operations()).hasSize(2);
+        assertThat(c.operations()).last().extracting(OperationView::state).isEqualTo(OperationState.SUCCEEDED);
+        assertThat(c.cluster().nodes()).hasSize(3).allMatch(n -> n.status() == NodeStatus.UP);
+    }
+
+    @Test
     void bootLaunchesTheInitialNodesAndPublishesEpochOne() {
         ClusterView cluster = coordinator.cluster();
         assertThat(cluster.epoch()).isEqualTo(1);
