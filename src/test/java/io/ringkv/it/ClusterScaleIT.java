@@ -56,20 +56,12 @@ class ClusterScaleIT {
                         (System.nanoTime() - loadStart) / 1_000_000);
                 clients.start();
 
-                String add = ecs.startOperation("POST", "/api/v1/nodes", "{\"count\":2}");
-                JsonNode added = ecs.awaitOperation(add, OPERATION_TIMEOUT);
-                assertThat(added.path("state").asString()).as(added.toString()).isEqualTo("SUCCEEDED");
-                assertThat(added.path("keysMoved").asLong()).as("keys streamed to the new nodes").isPositive();
-                assertThat(added.path("percent").asInt()).isEqualTo(100);
+                JsonNode added = changeRing(ecs, "/api/v1/nodes", "{\"count\":2}");
                 JsonNode five = ecs.cluster();
                 assertThat(EcsProcess.upNodes(five)).hasSize(5);
                 String afterAdd = clients.summary();
 
-                String shrink = ecs.startOperation("POST", "/api/v1/scale", "{\"nodes\":3}");
-                JsonNode shrunk = ecs.awaitOperation(shrink, OPERATION_TIMEOUT);
-                assertThat(shrunk.path("state").asString()).as(shrunk.toString()).isEqualTo("SUCCEEDED");
-                assertThat(shrunk.path("keysMoved").asLong()).as("keys streamed off the leaving nodes").isPositive();
-                assertThat(shrunk.path("percent").asInt()).isEqualTo(100);
+                JsonNode shrunk = changeRing(ecs, "/api/v1/scale", "{\"nodes\":3}");
                 JsonNode three = ecs.cluster();
                 assertThat(EcsProcess.upNodes(three)).hasSize(3);
                 assertThat(three.path("epoch").asLong()).isGreaterThan(startEpoch + 1);
@@ -95,5 +87,14 @@ class ClusterScaleIT {
                 watcher.join(2_000);
             }
         }
+    }
+
+    /** POSTs a ring change and waits for it: it must succeed at 100% having moved keys. */
+    private static JsonNode changeRing(EcsProcess ecs, String path, String body) {
+        JsonNode op = ecs.awaitOperation(ecs.startOperation("POST", path, body), OPERATION_TIMEOUT);
+        assertThat(op.path("state").asString()).as(op.toString()).isEqualTo("SUCCEEDED");
+        assertThat(op.path("keysMoved").asLong()).as("keys streamed by %s %s", path, body).isPositive();
+        assertThat(op.path("percent").asInt()).isEqualTo(100);
+        return op;
     }
 }

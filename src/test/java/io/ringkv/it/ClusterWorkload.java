@@ -109,9 +109,14 @@ final class ClusterWorkload implements AutoCloseable {
         }
     }
 
-    private RingKvClient client(InetSocketAddress node) {
-        RingKvClient c = RingKvClient.builder().server(node).protocol(Protocol.UDP).initialTimeoutMs(300).tries(5)
+    /** A UDP client that retries lost datagrams and waits out the OVERLOAD of a moving range. */
+    private static RingKvClient newClient(InetSocketAddress node) {
+        return RingKvClient.builder().server(node).protocol(Protocol.UDP).initialTimeoutMs(300).tries(5)
                 .overloadRetriesMax(200).build();
+    }
+
+    private RingKvClient client(InetSocketAddress node) {
+        RingKvClient c = newClient(node);
         synchronized (opened) {
             opened.add(c);
         }
@@ -203,8 +208,7 @@ final class ClusterWorkload implements AutoCloseable {
     /** Reads every key through {@code node} and counts those that differ from the model. */
     long verifyAll(InetSocketAddress node) {
         long wrong = 0;
-        try (RingKvClient c = RingKvClient.builder().server(node).protocol(Protocol.UDP).initialTimeoutMs(300).tries(5)
-                .overloadRetriesMax(200).build()) {
+        try (RingKvClient c = newClient(node)) {
             for (int k = 0; k < keys; k++) {
                 DurabilityModel.State seen = read(c, k);
                 reads.incrementAndGet();

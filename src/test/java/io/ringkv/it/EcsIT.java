@@ -89,11 +89,9 @@ class EcsIT {
         }
     }
 
+    /** How many nodes there are when every one is UP, else -1. */
     private static int upNodes(JsonNode cluster) {
-        int up = 0;
-        for (JsonNode node : cluster.path("nodes")) {
-            up += node.path("status").asString().equals("UP") ? 1 : 0;
-        }
+        int up = EcsProcess.upNodes(cluster).size();
         return up == cluster.path("nodes").size() ? up : -1;
     }
 
