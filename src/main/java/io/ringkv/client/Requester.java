@@ -207,13 +207,16 @@ final class Requester implements AutoCloseable {
                 long waitMs = link.retransmits() ? policy.timeoutMs(tries - 1) : policy.totalTimeoutMs();
                 timeout = schedule(this::onTimeout, waitMs);
             }
+            // Counted before the send: the reply may complete the caller before send returns.
+            LongAdder counter = firstSend ? sent : resent;
+            counter.increment();
             try {
                 long g = link.send(envelope);
                 synchronized (this) {
                     generation = g;
                 }
-                (firstSend ? sent : resent).increment();
             } catch (Link.NotSentException e) {
+                counter.decrement();
                 if (firstSend) {
                     finish(null, new UncheckedIOException(e.getMessage(), e));
                 } else {
