@@ -29,6 +29,7 @@ class ArchitectureTest {
                     "io.ringkv.faults..",
                     "io.ringkv.ring..",
                     "io.ringkv.cluster..",
+                    "io.ringkv.replication..",
                     "io.ringkv.resp..",
                     "io.ringkv.bench..")
             .should().dependOnClassesThat().resideInAnyPackage("org.springframework..")

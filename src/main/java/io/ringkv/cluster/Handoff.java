@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  *       Every dirty key is sent again as it now stands (STORE_PUT, or STORE_REMOVE when gone), and
  *       the handoff is READY. Reads keep being served here.
  *   <li><b>Switch.</b> When the node adopts the target ring, the lock is lifted (requests for those
- *       ranges now go to their new owners) and the ranges are dropped here in the background.
+ *       ranges now go to their new owners); what this node no longer keeps is dropped by the
+ *       replication layer ({@link #onRingAdopted} says whether that is safe).
  * </ol>
  *
  * <p>Why this is safe: after the lock no write can change an outgoing key here, and every key
@@ -200,13 +201,25 @@ public final class Handoff {
         }
     }
 
-    /** Called when the node adopts a ring: the handoff to it (or past it) is complete. */
-    public void onRingAdopted(Ring ring) {
-        Plan p;
+    /** What adopting a ring meant for the handoff. */
+    public enum Switch {
+        /** No handoff was under way towards this ring. */
+        NONE,
+        /** The handoff to this ring was READY: its ranges are with their new replicas. */
+        COMPLETE,
+        /** A handoff was under way but not READY: its ranges may exist only here, keep them. */
+        INCOMPLETE
+    }
+
+    /**
+     * Called when the node adopts a ring: the handoff to it (or past it) is over, and the lock is
+     * lifted. What the node may drop is decided by the caller from the answer.
+     */
+    public Switch onRingAdopted(Ring ring) {
         synchronized (this) {
-            p = plan;
+            Plan p = plan;
             if (p == null || state == State.IDLE || ring.epoch() < p.target().epoch()) {
-                return;
+                return Switch.NONE;
             }
             boolean complete = state == State.READY;
             locked = false;
@@ -215,24 +228,10 @@ public final class Handoff {
             if (!complete) {
                 log.warn("ring epoch {} adopted while the handoff to epoch {} was {}; nothing is dropped",
                         ring.epoch(), p.target().epoch(), status().state());
-                return;
+                return Switch.INCOMPLETE;
             }
+            return Switch.COMPLETE;
         }
-        List<TokenRange> drop = new ArrayList<>();
-        for (Transfer t : p.outgoing()) {
-            // Drop only what the adopted ring really gives to others (it may be newer than the target).
-            if (!ring.isEmpty() && !ring.ownerOf(t.range().endInclusive()).id().equals(selfId)) {
-                drop.add(t.range());
-            }
-        }
-        Thread.ofPlatform().daemon().name("ringkv-handoff-drop").start(() -> {
-            long dropped = 0;
-            for (TokenRange r : drop) {
-                dropped += storage.dropRange(r.startExclusive(), r.endInclusive()).toCompletableFuture().join();
-            }
-            log.info("handoff to epoch {} done: dropped {} keys in {} ranges now owned elsewhere", p.target().epoch(),
-                    dropped, drop.size());
-        });
     }
 
     private void run(Plan p) {
@@ -304,7 +303,7 @@ public final class Handoff {
         for (ByteBuffer k : dirty) {
             byte[] key = new byte[k.remaining()];
             k.duplicate().get(key);
-            Member to = p.target().ownerOf(RingPosition.of(key));
+            long position = RingPosition.of(key);
             Versioned current = storage.get(key);
             KVRequest.Builder request = KVRequest.newBuilder().setKey(ByteString.copyFrom(key));
             if (current == null) {
@@ -313,7 +312,13 @@ public final class Handoff {
                 request.setCommand(Command.STORE_PUT.code()).setValue(ByteString.copyFrom(current.value()))
                         .setVersion(current.version());
             }
-            window.send(to, request.build());
+            KVRequest state = request.build();
+            // Every member that gains the key's range gets it again (one per new replica).
+            for (Transfer t : p.outgoing()) {
+                if (t.range().contains(position)) {
+                    window.send(p.target().member(t.to()).orElseThrow(), state);
+                }
+            }
         }
         window.awaitAll();
     }

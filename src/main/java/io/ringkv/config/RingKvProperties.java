@@ -25,6 +25,7 @@ import org.springframework.validation.annotation.Validated;
 public record RingKvProperties(
         @Valid @NotNull @DefaultValue Node node,
         @Valid @NotNull @DefaultValue RingSettings ring,
+        @Valid @NotNull @DefaultValue Replication replication,
         @Valid @NotNull @DefaultValue Limits limits,
         @Valid @NotNull @DefaultValue Storage storage,
         @Valid @NotNull @DefaultValue Admin admin,
@@ -168,6 +169,34 @@ public record RingKvProperties(
      *     per node about 1.1 at 256 for 3 to 40 nodes) at the cost of more, smaller ranges to move
      */
     public record RingSettings(@Min(1) @Max(4096) @DefaultValue("256") int vnodes) {}
+
+    /**
+     * Replication (design §5).
+     *
+     * @param factor copies of every key, the primary included; set on the ECS, which puts it in
+     *     every ring it publishes, so that all its nodes use the same value; fixed when the cluster
+     *     is first built (a restarted ECS refuses another value)
+     * @param read where a node reads a key: {@code primary} (linearizable per key) or {@code any}
+     *     replica it is on (faster, possibly stale)
+     * @param timeout how long a primary waits for a backup's acknowledgement before it reports the
+     *     write's outcome as unknown (no reply, the client retries)
+     */
+    public record Replication(
+            @Min(1) @Max(7) @DefaultValue("3") int factor,
+            @NotNull @DefaultValue("primary") ReadFrom read,
+            @NotNull @DefaultValue("2s") Duration timeout) {
+
+        @AssertTrue(message = "ringkv.replication.timeout must be between 10ms and 60s")
+        public boolean isTimeoutValid() {
+            return timeout.compareTo(Duration.ofMillis(10)) >= 0 && timeout.compareTo(Duration.ofSeconds(60)) <= 0;
+        }
+    }
+
+    /** Where reads are served (ringkv.replication.read). */
+    public enum ReadFrom {
+        primary,
+        any
+    }
 
     /**
      * The admin plane.

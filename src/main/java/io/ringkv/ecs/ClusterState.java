@@ -28,8 +28,9 @@ public record ClusterState(int format, RingView ring, List<NodeRecord> nodes, in
     }
 
     /** A cluster that has never had a node: an empty ring at epoch 0. */
-    public static ClusterState empty(int vnodes) {
-        return new ClusterState(FORMAT, RingView.of(Ring.of(0, vnodes, List.of())), List.of(), 1, 1, List.of());
+    public static ClusterState empty(int vnodes, int replicationFactor) {
+        return new ClusterState(FORMAT, RingView.of(Ring.of(0, vnodes, replicationFactor, List.of())), List.of(), 1, 1,
+                List.of());
     }
 
     public Ring currentRing() {

@@ -47,9 +47,10 @@ public final class Coordinator {
      * @param nodeStartTimeout how long a launched node may take to become ready
      * @param shutdownGrace how long a removed node may take to exit before it is stopped
      * @param gainerPublishTimeout how long publishing to a node that gains ranges is retried
+     * @param replicationFactor copies of every key, written into every ring
      */
     public record Settings(int vnodes, int initialNodes, int nodesMax, Duration handoffTimeout, Duration poll,
-            Duration nodeStartTimeout, Duration shutdownGrace, Duration gainerPublishTimeout) {}
+            Duration nodeStartTimeout, Duration shutdownGrace, Duration gainerPublishTimeout, int replicationFactor) {}
 
     /** Told of every finished operation (metrics). */
     public interface OperationListener {
@@ -94,13 +95,20 @@ public final class Coordinator {
         this.listener = listener;
         this.driver = new HandoffDriver(nodes, clock, pacer, settings.handoffTimeout(), settings.poll(),
                 settings.gainerPublishTimeout());
-        this.state = store.load().orElseGet(() -> ClusterState.empty(settings.vnodes()));
+        this.state = store.load().orElseGet(() -> ClusterState.empty(settings.vnodes(), settings.replicationFactor()));
         if (state.ring().vnodes() != settings.vnodes()) {
             // Tokens derive from ids and vnodes: changing vnodes under a running cluster would move
             // most keys without a handoff.
             throw new IllegalStateException("the persisted ring has " + state.ring().vnodes()
                     + " vnodes per node but ringkv.ring.vnodes=" + settings.vnodes() + "; keep the value the cluster "
                     + "was built with");
+        }
+        if (state.currentRing().replicationFactor() != settings.replicationFactor()) {
+            // Changing the factor under a running cluster would need every range re-replicated or
+            // trimmed at once; it is fixed when the cluster is built.
+            throw new IllegalStateException("the persisted ring keeps " + state.currentRing().replicationFactor()
+                    + " copies of every key but ringkv.replication.factor=" + settings.replicationFactor()
+                    + "; keep the value the cluster was built with");
         }
     }
 

@@ -32,7 +32,7 @@ public record RingChange(Ring before, Ring after, List<Member> sources, List<Mem
             }
             members.add(m);
         }
-        return between(current, Ring.of(current.epoch() + 1, current.vnodes(), members));
+        return between(current, current.withMembers(current.epoch() + 1, members));
     }
 
     /** Removes one member; its ranges go to their successors. */

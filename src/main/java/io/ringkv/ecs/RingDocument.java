@@ -7,10 +7,10 @@ import java.util.List;
 
 /**
  * The ring as {@code GET /api/v1/ring} shows it: the {@link io.ringkv.ring.RingView} fields at the
- * top level (epoch, vnodes, members), so that a node parses it as a RingView and ignores the rest,
- * and for people each member's token ranges and share of the ring.
+ * top level (epoch, vnodes, replicationFactor, members), so that a node parses it as a RingView
+ * and ignores the rest, and for people each member's token ranges and share of the ring.
  */
-public record RingDocument(long epoch, int vnodes, List<Member> members, List<Owner> owners) {
+public record RingDocument(long epoch, int vnodes, int replicationFactor, List<Member> members, List<Owner> owners) {
 
     /**
      * A member's ownership. Range ends are unsigned 64-bit ring positions in hex.
@@ -26,6 +26,6 @@ public record RingDocument(long epoch, int vnodes, List<Member> members, List<Ow
                     ranges.stream().map(r -> List.of(Long.toUnsignedString(r.startExclusive(), 16),
                             Long.toUnsignedString(r.endInclusive(), 16))).toList());
         }).toList();
-        return new RingDocument(ring.epoch(), ring.vnodes(), ring.members(), owners);
+        return new RingDocument(ring.epoch(), ring.vnodes(), ring.replicationFactor(), ring.members(), owners);
     }
 }

@@ -2,6 +2,7 @@ package io.ringkv.node;
 
 import io.ringkv.cluster.ClusterState;
 import io.ringkv.cluster.Handoff;
+import io.ringkv.replication.RangeSync;
 import io.ringkv.ring.Ring;
 import io.ringkv.ring.RingView;
 import java.util.Map;
@@ -18,8 +19,8 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * The node's part of the ring protocol with the ECS (design §4): the ring it routes by, and the
- * handoff of ranges it is losing. Thin: the logic is in {@link ClusterState} and {@link Handoff}.
+ * The node's part of the ring protocol with the ECS (design §4, §5): the ring it routes by, the
+ * handoff of ranges it is losing, and the repair of the ranges it is primary of. Thin: the logic is in {@link ClusterState} and {@link Handoff}.
  */
 @RestController
 @Profile("node")
@@ -27,10 +28,12 @@ import org.springframework.web.bind.annotation.RestController;
 class ClusterController {
     private final ClusterState cluster;
     private final Handoff handoff;
+    private final RangeSync sync;
 
-    ClusterController(ClusterState cluster, Handoff handoff) {
+    ClusterController(ClusterState cluster, Handoff handoff, RangeSync sync) {
         this.cluster = cluster;
         this.handoff = handoff;
+        this.sync = sync;
     }
 
     @GetMapping("/ring")
@@ -87,6 +90,25 @@ class ClusterController {
     @DeleteMapping("/handoff")
     Handoff.Status abortHandoff() {
         return handoff.abort();
+    }
+
+    /** What {@code POST /repair} may take: the ring epoch the caller waits for (informational). */
+    record RepairRequest(Long epoch) {}
+
+    /**
+     * Repair towards the node's current ring: the sync of the ranges it is primary of runs by
+     * itself on every ring it adopts, so this reports it, and starts a failed one again at once.
+     * The caller polls {@code GET /repair} until {@code state} is DONE for an epoch at least the
+     * one it published.
+     */
+    @PostMapping("/repair")
+    ResponseEntity<RangeSync.Status> repair(@RequestBody(required = false) RepairRequest request) {
+        return ResponseEntity.accepted().body(sync.retry());
+    }
+
+    @GetMapping("/repair")
+    RangeSync.Status repairStatus() {
+        return sync.status();
     }
 
     private static ResponseEntity<ProblemDetail> problem(HttpStatus status, String detail) {

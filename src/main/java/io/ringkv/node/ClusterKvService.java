@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.ringkv.cluster.ClusterState;
 import io.ringkv.cluster.Handoff;
 import io.ringkv.cluster.Peers;
+import io.ringkv.replication.Replicator;
 import io.ringkv.common.RingPosition;
 import io.ringkv.ring.Member;
 import io.ringkv.ring.Ring;
@@ -13,14 +14,16 @@ import io.ringkv.wire.ErrorCode;
 import io.ringkv.wire.Origin;
 import io.ringkv.wire.proto.KVRequest;
 import io.ringkv.wire.proto.KVResponse;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Routes each request by the ring (design §4): keys this node owns are executed here, through the
- * handoff's write gate; keys owned elsewhere are forwarded to the owner over TCP with the client's
+ * Routes each request by the ring (design §4): keys this node is primary of are executed here,
+ * writes through the handoff's write gate and the {@link Replicator} (which acknowledges only once
+ * every replica has the write); keys owned elsewhere are forwarded to the owner over TCP with the client's
  * origin, so the owner's at-most-once cache recognises retries that reach any node. A ring-aware
  * client (one that sets {@code ringEpoch}) is answered NOT_RESPONSIBLE with this node's ring
  * instead, so that it can go to the owner directly from then on.
@@ -49,13 +52,22 @@ final class ClusterKvService implements KvService {
     private final ClusterState cluster;
     private final Handoff handoff;
     private final Peers peers;
+    private final Replicator replicator;
+    private final boolean readAny;
     private final int keyBytesMax;
 
-    ClusterKvService(KvService local, ClusterState cluster, Handoff handoff, Peers peers, int keyBytesMax) {
+    /**
+     * @param readAny serve a GET on any replica of its key ({@code ringkv.replication.read=any})
+     *     instead of forwarding it to the primary
+     */
+    ClusterKvService(KvService local, ClusterState cluster, Handoff handoff, Peers peers, Replicator replicator,
+            boolean readAny, int keyBytesMax) {
         this.local = local;
         this.cluster = cluster;
         this.handoff = handoff;
         this.peers = peers;
+        this.replicator = replicator;
+        this.readAny = readAny;
         this.keyBytesMax = keyBytesMax;
     }
 
@@ -72,7 +84,11 @@ final class ClusterKvService implements KvService {
                     .setErrCode(ErrorCode.SUCCESS.code())
                     .setMembershipCount(cluster.membershipCount())
                     .build());
-            // STORE_* come from peers and apply here whatever the ring says; the rest are per node.
+            case STORE_PUT, STORE_REMOVE -> {
+                // From a primary (stamped with its epoch: fenced) or a handoff stream (not stamped).
+                KVResponse refusal = replicator.fence(request);
+                yield refusal != null ? done(refusal) : local.execute(request, origin);
+            }
             default -> local.execute(request, origin);
         };
     }
@@ -89,9 +105,15 @@ final class ClusterKvService implements KvService {
             return local.execute(request, origin);
         }
         long position = RingPosition.of(request.getKey().toByteArray());
-        Member owner = ring.ownerOf(position);
+        List<Member> replicas = ring.replicasOf(position);
+        Member owner = replicas.getFirst();
+        if (command == Command.GET && readAny && Ring.names(replicas, cluster.selfId())) {
+            return local.execute(request, origin);
+        }
         if (owner.id().equals(cluster.selfId())) {
-            return command == Command.GET ? local.execute(request, origin) : gatedWrite(request, origin, position);
+            return command == Command.GET
+                    ? replicator.read(request, ring, replicas, () -> local.execute(request, origin))
+                    : gatedWrite(request, origin, position, ring, replicas);
         }
         if (request.hasRingEpoch() || request.hasOrigin()) {
             // A ring-aware client, or a peer that routed by another ring: tell it ours.
@@ -100,14 +122,15 @@ final class ClusterKvService implements KvService {
         return forward(owner, request, origin);
     }
 
-    private CompletionStage<KVResponse> gatedWrite(KVRequest request, Origin origin, long position) {
+    private CompletionStage<KVResponse> gatedWrite(KVRequest request, Origin origin, long position, Ring ring,
+            List<Member> replicas) {
         long stamp = handoff.tryBeginWrite(position);
         if (stamp == 0) {
             return done(request.hasRingEpoch() ? MOVING_LOCKED : MOVING_OVERLOAD);
         }
         CompletionStage<KVResponse> outcome;
         try {
-            outcome = local.execute(request, origin);
+            outcome = replicator.write(request, ring, replicas, () -> local.execute(request, origin));
         } catch (RuntimeException e) {
             handoff.endWrite(stamp, position, request.getKey());
             throw e;

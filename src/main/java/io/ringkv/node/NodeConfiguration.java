@@ -5,6 +5,8 @@ import io.ringkv.admin.AdminToken;
 import io.ringkv.admin.AdminTokenFilter;
 import io.ringkv.cluster.ClusterState;
 import io.ringkv.cluster.Handoff;
+import io.ringkv.replication.RangeSync;
+import io.ringkv.replication.Replicator;
 import io.ringkv.cluster.PeerClients;
 import io.ringkv.config.RingKvProperties;
 import io.ringkv.storage.StorageEngine;
@@ -15,6 +17,7 @@ import io.ringkv.storage.log.LogEngine;
 import io.ringkv.storage.memory.MemoryEngine;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.concurrent.Executors;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -127,9 +130,22 @@ class NodeConfiguration {
 
     @Bean
     Handoff handoff(ClusterState cluster, StorageEngine storage, PeerClients peers) {
-        Handoff handoff = new Handoff(cluster.selfId(), storage, peers);
-        cluster.onAdopted(handoff::onRingAdopted);
-        return handoff;
+        return new Handoff(cluster.selfId(), storage, peers);
+    }
+
+    @Bean
+    Replicator replicator(RingKvProperties properties, ClusterState cluster, StorageEngine storage, PeerClients peers) {
+        return new Replicator(cluster.selfId(), cluster, storage, peers,
+                properties.replication().timeout().toMillis(), Executors.newVirtualThreadPerTaskExecutor());
+    }
+
+    /** Told of every ring the node adopts: it ends a handoff, then syncs and drops ranges. */
+    @Bean(destroyMethod = "close")
+    RangeSync rangeSync(ClusterState cluster, StorageEngine storage, Replicator replicator, Handoff handoff) {
+        RangeSync sync = new RangeSync(cluster.selfId(), storage, replicator, handoff);
+        sync.start(cluster.ring());
+        cluster.onAdopted(sync::onRingAdopted);
+        return sync;
     }
 
     /** Present only when the node has an ECS to follow. */
@@ -142,10 +158,11 @@ class NodeConfiguration {
 
     @Bean
     KvService kvService(RingKvProperties properties, ProcessNode process, StorageEngine storage,
-            ClusterState cluster, Handoff handoff, PeerClients peers) {
+            ClusterState cluster, Handoff handoff, PeerClients peers, Replicator replicator) {
         var limits = properties.limits();
         var local = new LocalKvService(process, storage, limits.keyBytesMax(), limits.valueBytesMax());
-        return new ClusterKvService(local, cluster, handoff, peers, limits.keyBytesMax());
+        return new ClusterKvService(local, cluster, handoff, peers, replicator,
+                properties.replication().read() == RingKvProperties.ReadFrom.any, limits.keyBytesMax());
     }
 
     @Bean

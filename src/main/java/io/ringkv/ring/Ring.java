@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiPredicate;
 
 /**
  * An immutable snapshot of the consistent-hash ring: members, their virtual-node tokens, and an
@@ -31,24 +32,32 @@ public final class Ring {
     public static final int VNODES_MAX = 4096;
     /** Upper bound on members, so a snapshot's arrays stay small. */
     public static final int MEMBERS_MAX = 4096;
+    /** Upper bound on copies of a key: every write waits for each of them. */
+    public static final int REPLICATION_FACTOR_MAX = 7;
 
     private final long epoch;
     private final int vnodes;
+    private final int replicationFactor;
     private final List<Member> members;
     private final Map<String, Integer> indexById;
     /** Token positions, sorted unsigned; tokenOwner[i] indexes members. */
     private final long[] tokens;
     private final int[] tokenOwner;
 
-    private Ring(long epoch, int vnodes, List<Member> members) {
+    private Ring(long epoch, int vnodes, int replicationFactor, List<Member> members) {
         if (vnodes < 1 || vnodes > VNODES_MAX) {
             throw new IllegalArgumentException("vnodes must be 1.." + VNODES_MAX + ": " + vnodes);
+        }
+        if (replicationFactor < 1 || replicationFactor > REPLICATION_FACTOR_MAX) {
+            throw new IllegalArgumentException("replication factor must be 1.." + REPLICATION_FACTOR_MAX + ": "
+                    + replicationFactor);
         }
         if (members.size() > MEMBERS_MAX) {
             throw new IllegalArgumentException("at most " + MEMBERS_MAX + " members: " + members.size());
         }
         this.epoch = epoch;
         this.vnodes = vnodes;
+        this.replicationFactor = replicationFactor;
         List<Member> sorted = new ArrayList<>(members);
         sorted.sort(Comparator.comparing(Member::id));
         this.members = List.copyOf(sorted);
@@ -75,9 +84,17 @@ public final class Ring {
         }
     }
 
-    /** A ring of these members (in any order) with {@code vnodes} tokens each. */
+    /** A ring of these members (in any order) with {@code vnodes} tokens each and one copy of every key. */
     public static Ring of(long epoch, int vnodes, List<Member> members) {
-        return new Ring(epoch, vnodes, members);
+        return new Ring(epoch, vnodes, 1, members);
+    }
+
+    /**
+     * A ring of these members with {@code vnodes} tokens each, keeping {@code replicationFactor}
+     * copies of every key (fewer while the ring has fewer members).
+     */
+    public static Ring of(long epoch, int vnodes, int replicationFactor, List<Member> members) {
+        return new Ring(epoch, vnodes, replicationFactor, members);
     }
 
     /** The tokens of a member id, in vnode order. */
@@ -97,6 +114,11 @@ public final class Ring {
         return vnodes;
     }
 
+    /** Copies of every key the ring asks for: the primary and {@code replicationFactor - 1} backups. */
+    public int replicationFactor() {
+        return replicationFactor;
+    }
+
     /** Members sorted by id. */
     public List<Member> members() {
         return members;
@@ -113,7 +135,12 @@ public final class Ring {
 
     /** The same members and tokens under another epoch. */
     public Ring withEpoch(long newEpoch) {
-        return new Ring(newEpoch, vnodes, members);
+        return new Ring(newEpoch, vnodes, replicationFactor, members);
+    }
+
+    /** Other members, the same tokens per member and replication factor, under another epoch. */
+    public Ring withMembers(long newEpoch, List<Member> newMembers) {
+        return new Ring(newEpoch, vnodes, replicationFactor, newMembers);
     }
 
     /** This ring plus a member (replacing one of the same id), at epoch + 1. */
@@ -121,14 +148,14 @@ public final class Ring {
         List<Member> next = new ArrayList<>(members);
         next.removeIf(m -> m.id().equals(member.id()));
         next.add(member);
-        return new Ring(epoch + 1, vnodes, next);
+        return new Ring(epoch + 1, vnodes, replicationFactor, next);
     }
 
     /** This ring without a member, at epoch + 1. */
     public Ring minus(String id) {
         List<Member> next = new ArrayList<>(members);
         next.removeIf(m -> m.id().equals(id));
-        return new Ring(epoch + 1, vnodes, next);
+        return new Ring(epoch + 1, vnodes, replicationFactor, next);
     }
 
     /** The member owning a ring position. */
@@ -157,6 +184,39 @@ public final class Ring {
         List<Member> out = new ArrayList<>(want);
         for (int i : seen) {
             out.add(members.get(i));
+        }
+        return out;
+    }
+
+    /** The replica set of a position: its primary first, then the backups, {@link #replicationFactor} at most. */
+    public List<Member> replicasOf(long position) {
+        return preferenceList(position, replicationFactor);
+    }
+
+    /**
+     * Every range of the ring with its replica set, in ring order; adjacent ranges with the same
+     * replica set are merged. An empty ring has none; a one-member ring has the whole ring.
+     */
+    public List<ReplicaRange> replicaRanges() {
+        if (members.isEmpty()) {
+            return List.of();
+        }
+        if (members.size() == 1) {
+            return List.of(new ReplicaRange(new TokenRange(0, 0), List.of(members.getFirst())));
+        }
+        List<ReplicaRange> out = new ArrayList<>();
+        for (int i = 0; i < tokens.length; i++) {
+            long start = previousToken(i);
+            if (tokens[i] == start) {
+                continue;
+            }
+            List<Member> replicas = replicasOf(tokens[i]);
+            ReplicaRange last = out.isEmpty() ? null : out.getLast();
+            if (last != null && last.replicas().equals(replicas) && last.range().endInclusive() == start) {
+                out.set(out.size() - 1, new ReplicaRange(new TokenRange(last.range().startExclusive(), tokens[i]), replicas));
+            } else {
+                out.add(new ReplicaRange(new TokenRange(start, tokens[i]), replicas));
+            }
         }
         return out;
     }
@@ -192,40 +252,109 @@ public final class Ring {
     }
 
     /**
-     * The ranges whose owner differs between {@code before} and {@code after}, with both owners:
-     * what must be streamed for {@code after} to take over. Ranges owned by nobody before (an
-     * empty ring) are not listed: there is nothing to move.
+     * What must be streamed for {@code after} to take over from {@code before}: for every range,
+     * one transfer to each member of its replica set in {@code after} that was not in its replica
+     * set in {@code before}, from the range's primary in {@code before} (the member that orders its
+     * writes, so that it can also track the writes made while it streams). With one copy per key
+     * this is the ranges whose owner changes. Ranges owned by nobody before (an empty ring) are not
+     * listed: there is nothing to move. Adjacent ranges with the same source and target are merged.
      */
     public static List<Transfer> transfers(Ring before, Ring after) {
         if (before.isEmpty() || after.isEmpty()) {
             return List.of();
         }
-        long[] cuts = new long[before.tokens.length + after.tokens.length];
-        System.arraycopy(before.tokens, 0, cuts, 0, before.tokens.length);
-        System.arraycopy(after.tokens, 0, cuts, before.tokens.length, after.tokens.length);
-        long[] points = Arrays.stream(cuts).map(t -> t ^ Long.MIN_VALUE).sorted().distinct()
-                .map(t -> t ^ Long.MIN_VALUE).toArray();
+        long[] points = cutPoints(before, after);
         List<Transfer> out = new ArrayList<>();
+        Map<String, Integer> lastByPair = new HashMap<>();
         for (int i = 0; i < points.length; i++) {
             long end = points[i];
             long start = points[(i - 1 + points.length) % points.length];
             if (points.length == 1) {
                 start = end; // one distinct point: the whole ring
             }
-            String from = before.ownerOf(end).id();
-            String to = after.ownerOf(end).id();
-            if (from.equals(to)) {
-                continue;
-            }
-            Transfer last = out.isEmpty() ? null : out.getLast();
-            if (last != null && last.from().equals(from) && last.to().equals(to)
-                    && last.range().endInclusive() == start) {
-                out.set(out.size() - 1, new Transfer(new TokenRange(last.range().startExclusive(), end), from, to));
-            } else {
-                out.add(new Transfer(new TokenRange(start, end), from, to));
+            List<Member> was = before.replicasOf(end);
+            String from = was.getFirst().id();
+            for (Member target : after.replicasOf(end)) {
+                if (names(was, target.id())) {
+                    continue;
+                }
+                String pair = from + "\n" + target.id();
+                Integer at = lastByPair.get(pair);
+                Transfer last = at == null ? null : out.get(at);
+                if (last != null && last.range().endInclusive() == start) {
+                    out.set(at, new Transfer(new TokenRange(last.range().startExclusive(), end), from, target.id()));
+                } else {
+                    lastByPair.put(pair, out.size());
+                    out.add(new Transfer(new TokenRange(start, end), from, target.id()));
+                }
             }
         }
         return out;
+    }
+
+    /**
+     * The ranges where {@code test} holds for the replica sets of {@code before} and {@code after}
+     * (in that order), in ring order, adjacent ones merged. {@code before} may be null or empty: the
+     * test then sees an empty list for it. An empty {@code after} has no ranges.
+     */
+    public static List<TokenRange> rangesWhere(Ring before, Ring after, BiPredicate<List<Member>, List<Member>> test) {
+        if (after == null || after.isEmpty()) {
+            return List.of();
+        }
+        boolean hadMembers = before != null && !before.isEmpty();
+        long[] points = hadMembers ? cutPoints(before, after) : cutPoints(after, after);
+        List<TokenRange> out = new ArrayList<>();
+        for (int i = 0; i < points.length; i++) {
+            long end = points[i];
+            long start = points.length == 1 ? end : points[(i - 1 + points.length) % points.length];
+            if (!test.test(hadMembers ? before.replicasOf(end) : List.of(), after.replicasOf(end))) {
+                continue;
+            }
+            TokenRange last = out.isEmpty() ? null : out.getLast();
+            if (last != null && last.endInclusive() == start) {
+                out.set(out.size() - 1, new TokenRange(last.startExclusive(), end));
+            } else {
+                out.add(new TokenRange(start, end));
+            }
+        }
+        if (out.size() > 1 && out.getLast().endInclusive() == out.getFirst().startExclusive()) {
+            TokenRange first = out.removeFirst();
+            TokenRange last = out.removeLast();
+            out.add(new TokenRange(last.startExclusive(), first.endInclusive()));
+        }
+        return out;
+    }
+
+    /** Whether the two replica lists name the same members in the same order (addresses aside). */
+    public static boolean sameReplicas(List<Member> a, List<Member> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (!a.get(i).id().equals(b.get(i).id())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether the list names the member. */
+    public static boolean names(List<Member> replicas, String id) {
+        for (Member m : replicas) {
+            if (m.id().equals(id)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Every token of both rings, sorted unsigned and distinct: replica sets are constant between two. */
+    private static long[] cutPoints(Ring a, Ring b) {
+        long[] cuts = new long[a.tokens.length + b.tokens.length];
+        System.arraycopy(a.tokens, 0, cuts, 0, a.tokens.length);
+        System.arraycopy(b.tokens, 0, cuts, a.tokens.length, b.tokens.length);
+        return Arrays.stream(cuts).map(t -> t ^ Long.MIN_VALUE).sorted().distinct()
+                .map(t -> t ^ Long.MIN_VALUE).toArray();
     }
 
     /** Index of the first token at or after position, wrapping to 0. */
@@ -255,17 +384,18 @@ public final class Ring {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Ring r && r.epoch == epoch && r.vnodes == vnodes && r.members.equals(members);
+        return o instanceof Ring r && r.epoch == epoch && r.vnodes == vnodes
+                && r.replicationFactor == replicationFactor && r.members.equals(members);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(epoch, vnodes, members);
+        return Objects.hash(epoch, vnodes, replicationFactor, members);
     }
 
     @Override
     public String toString() {
-        return "Ring{epoch=" + epoch + ", vnodes=" + vnodes + ", members="
+        return "Ring{epoch=" + epoch + ", vnodes=" + vnodes + ", rf=" + replicationFactor + ", members="
                 + members.stream().map(Member::id).toList() + "}";
     }
 }

@@ -10,7 +10,8 @@ public final class RingMessages {
     private RingMessages() {}
 
     public static RingInfo toInfo(Ring ring) {
-        RingInfo.Builder b = RingInfo.newBuilder().setEpoch(ring.epoch()).setVnodes(ring.vnodes());
+        RingInfo.Builder b = RingInfo.newBuilder().setEpoch(ring.epoch()).setVnodes(ring.vnodes())
+                .setReplicationFactor(ring.replicationFactor());
         for (Member m : ring.members()) {
             b.addMembers(MemberInfo.newBuilder().setId(m.id()).setHost(m.host()).setPort(m.port())
                     .setRestPort(m.restPort()));
@@ -27,6 +28,6 @@ public final class RingMessages {
         if (info.getEpoch() < 0) {
             throw new IllegalArgumentException("ring epoch out of range: " + Long.toUnsignedString(info.getEpoch()));
         }
-        return Ring.of(info.getEpoch(), info.getVnodes(), members);
+        return Ring.of(info.getEpoch(), info.getVnodes(), Math.max(1, info.getReplicationFactor()), members);
     }
 }

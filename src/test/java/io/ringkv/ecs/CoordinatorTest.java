@@ -23,6 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CoordinatorTest {
     private static final int VNODES = 16;
+    /** One copy per key, so that the plans these tests check are the ring's ownership changes. */
+    private static final Coordinator.Settings SETTINGS = new Coordinator.Settings(VNODES, 3, 8, Duration.ofMinutes(1),
+            Duration.ofMillis(100), Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(2), 1);
     private static final URI ECS = URI.create("http://127.0.0.1:43000");
 
     @TempDir
@@ -44,9 +47,7 @@ class CoordinatorTest {
     }
 
     private Coordinator newCoordinator() {
-        var settings = new Coordinator.Settings(VNODES, 3, 8, Duration.ofMinutes(1), Duration.ofMillis(100),
-                Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(2));
-        return new Coordinator(settings, new StateStore(dir), nodes, launcher, clock, pacer, queued::add, op -> {});
+        return new Coordinator(SETTINGS, new StateStore(dir), nodes, launcher, clock, pacer, queued::add, op -> {});
     }
 
     private void runQueued() {
@@ -65,9 +66,7 @@ class CoordinatorTest {
         FakeNodes freshNodes = new FakeNodes();
         FakeLauncher failing = new FakeLauncher(freshNodes);
         failing.broken = "node-1";
-        var settings = new Coordinator.Settings(VNODES, 3, 8, Duration.ofMinutes(1), Duration.ofMillis(100),
-                Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(2));
-        Coordinator c = new Coordinator(settings, new StateStore(other), freshNodes, failing, clock, pacer,
+        Coordinator c = new Coordinator(SETTINGS, new StateStore(other), freshNodes, failing, clock, pacer,
                 queued::add, op -> {});
         Instant started = now;
         c.start(ECS);

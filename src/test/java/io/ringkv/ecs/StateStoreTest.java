@@ -24,7 +24,7 @@ class StateStoreTest {
     @Test
     void aStateSurvivesTheRoundTrip() {
         Member a = new Member("node-1", "127.0.0.1", 43100, 43200);
-        ClusterState state = ClusterState.empty(8)
+        ClusterState state = ClusterState.empty(8, 1)
                 .withRing(Ring.of(3, 8, List.of(a)))
                 .withNode(new NodeRecord("node-1", "127.0.0.1", 43100, 43200, NodeStatus.UP, 42L, "/l", "/d", true, 43300))
                 .withNextNodeNumber(2)

@@ -16,11 +16,14 @@ import tools.jackson.databind.JsonNode;
  * Issue 5's acceptance scenario on real JVMs: an ECS with 3 nodes and 10,000 keys; 2 nodes are added
  * while 4 clients keep writing and reading with verification, then the cluster is scaled back to 3.
  * Clients talk UDP to any UP node (owner or not), through the real client library. Afterwards every
- * key holds its last acknowledged value via every node, and no read during the moves was wrong.
+ * key holds its last acknowledged value via every node, no read during the moves was wrong, and
+ * every key is kept on exactly RF = 3 nodes after each change (replication, design §5).
  */
 class ClusterScaleIT {
     private static final int KEYS = 10_000;
     private static final int CLIENTS = 4;
+    /** The ECS's default ringkv.replication.factor. */
+    private static final int REPLICATION_FACTOR = 3;
     private static final Duration OPERATION_TIMEOUT = Duration.ofMinutes(5);
 
     @Test
@@ -60,6 +63,11 @@ class ClusterScaleIT {
                 JsonNode five = ecs.cluster();
                 assertThat(EcsProcess.upNodes(five)).hasSize(5);
                 String afterAdd = clients.summary();
+                // Quiesce to count copies: each key on exactly RF of the 5 nodes.
+                clients.stop();
+                assertThat(clients.verifyAll(EcsProcess.upNodes(five).getFirst())).isZero();
+                awaitCopies(ecs, five, clients.lastPresent.get());
+                clients.start();
 
                 JsonNode shrunk = changeRing(ecs, "/api/v1/scale", "{\"nodes\":3}");
                 JsonNode three = ecs.cluster();
@@ -80,6 +88,7 @@ class ClusterScaleIT {
                     assertThat(clients.verifyAll(node)).as("keys not at their last acknowledged state via %s "
                             + "(seed %d): %s", node, seed, clients.wrongReadReports()).isZero();
                 }
+                awaitCopies(ecs, three, clients.lastPresent.get());
                 System.out.printf("ClusterScaleIT (seed %d): final check of %d keys via each of 3 nodes: 0 wrong%n",
                         seed, KEYS);
             } finally {
@@ -87,6 +96,22 @@ class ClusterScaleIT {
                 watcher.join(2_000);
             }
         }
+    }
+
+    /**
+     * Every present key is kept on exactly {@link #REPLICATION_FACTOR} nodes once the nodes that
+     * lost ranges have dropped them: the stored keys of all nodes sum to RF × present.
+     */
+    private static void awaitCopies(EcsProcess ecs, JsonNode cluster, long present) {
+        long want = REPLICATION_FACTOR * present;
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        long stored = ecs.storedKeys(cluster);
+        while (stored != want && System.nanoTime() < deadline) {
+            NodeProcess.sleep(Duration.ofMillis(500));
+            stored = ecs.storedKeys(cluster);
+        }
+        assertThat(stored).as("copies of %d present keys on %s (RF %d)", present, ecs.nodeStatuses(cluster).keySet(),
+                REPLICATION_FACTOR).isEqualTo(want);
     }
 
     /** POSTs a ring change and waits for it: it must succeed at 100% having moved keys. */

@@ -46,6 +46,8 @@ final class ClusterWorkload implements AutoCloseable {
     final AtomicLong reads = new AtomicLong();
     final AtomicLong wrongReads = new AtomicLong();
     final AtomicLong errors = new AtomicLong();
+    /** Keys the last {@link #verifyAll} found present. */
+    final AtomicLong lastPresent = new AtomicLong();
     private final List<String> wrongReadReports = java.util.Collections.synchronizedList(new ArrayList<>());
 
     ClusterWorkload(int keys, int clients, long seed, Supplier<List<InetSocketAddress>> nodes) {
@@ -208,10 +210,14 @@ final class ClusterWorkload implements AutoCloseable {
     /** Reads every key through {@code node} and counts those that differ from the model. */
     long verifyAll(InetSocketAddress node) {
         long wrong = 0;
+        long present = 0;
         try (RingKvClient c = newClient(node)) {
             for (int k = 0; k < keys; k++) {
                 DurabilityModel.State seen = read(c, k);
                 reads.incrementAndGet();
+                if (seen != DurabilityModel.ABSENT) {
+                    present++;
+                }
                 if (!model.observed(k, seen, "final read via " + node)) {
                     wrong++;
                     if (wrongReadReports.size() < 10) {
@@ -221,6 +227,7 @@ final class ClusterWorkload implements AutoCloseable {
             }
         }
         wrongReads.addAndGet(wrong);
+        lastPresent.set(present);
         return wrong;
     }
 

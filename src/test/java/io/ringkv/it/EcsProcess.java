@@ -243,6 +243,40 @@ public final class EcsProcess implements AutoCloseable {
         return up;
     }
 
+    /**
+     * {@code GET /api/v1/node} of every UP node of a cluster view (with the cluster's token),
+     * parsed, by node id.
+     */
+    public java.util.Map<String, JsonNode> nodeStatuses(JsonNode cluster) {
+        java.util.Map<String, JsonNode> out = new java.util.TreeMap<>();
+        for (JsonNode node : cluster.path("nodes")) {
+            if (!node.path("status").asString().equals("UP")) {
+                continue;
+            }
+            URI uri = URI.create("http://" + node.path("host").asString() + ":" + node.path("restPort").asInt()
+                    + "/api/v1/node");
+            try {
+                var response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
+                        .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() != 200) {
+                    throw new AssertionError("GET " + uri + " answered " + response.statusCode() + ": " + response.body());
+                }
+                out.put(node.path("id").asString(), JSON.readTree(response.body()));
+            } catch (IOException e) {
+                throw new UncheckedIOException("GET " + uri + " failed", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
+            }
+        }
+        return out;
+    }
+
+    /** The keys each UP node stores (every copy counts), summed. */
+    public long storedKeys(JsonNode cluster) {
+        return nodeStatuses(cluster).values().stream().mapToLong(n -> n.path("keys").asLong()).sum();
+    }
+
     /** Reads the node pids the ECS has persisted, so that cleanup can kill them even after a kill -9. */
     public void rememberNodePids() {
         try {

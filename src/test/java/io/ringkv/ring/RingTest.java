@@ -166,6 +166,68 @@ class RingTest {
         assertThat(Ring.transfers(before, before.withEpoch(9))).isEmpty();
     }
 
+    @ParameterizedTest
+    @CsvSource({"3", "4"})
+    void withReplicasTransfersGoFromTheOldPrimaryToEveryNewReplica(int rf) {
+        Ring before = Ring.of(1, 32, rf, members(5));
+        Ring grown = before.plus(new Member("node-x", "127.0.0.1", 44000, 44001));
+        Ring shrunk = before.minus("node-43101");
+        for (Ring after : List.of(grown, shrunk)) {
+            assertThat(after.replicationFactor()).isEqualTo(rf);
+            List<Transfer> transfers = Ring.transfers(before, after);
+            for (long p : positions(TestSeeds.seed(), 20_000)) {
+                List<String> was = before.replicasOf(p).stream().map(Member::id).toList();
+                List<String> gained = after.replicasOf(p).stream().map(Member::id).filter(id -> !was.contains(id))
+                        .sorted().toList();
+                List<Transfer> hits = transfers.stream().filter(t -> t.range().contains(p)).toList();
+                assertThat(hits.stream().map(Transfer::to).sorted().toList())
+                        .as("new replicas of %s", Long.toUnsignedString(p)).isEqualTo(gained);
+                assertThat(hits).allMatch(t -> t.from().equals(was.getFirst()));
+            }
+        }
+    }
+
+    @Test
+    void rangesWhereSelectsExactlyThePositionsWhoseReplicaSetsPassTheTest() {
+        Ring before = Ring.of(1, 32, 3, members(5));
+        Ring after = before.minus("node-43102");
+        String self = "node-43100";
+        List<TokenRange> gained = Ring.rangesWhere(before, after,
+                (was, now) -> now.getFirst().id().equals(self) && !Ring.sameReplicas(was, now));
+        List<TokenRange> lost = Ring.rangesWhere(after, before,
+                (was, now) -> Ring.names(was, self) && !Ring.names(now, self));
+        List<TokenRange> primary = Ring.rangesWhere(null, after, (was, now) -> now.getFirst().id().equals(self));
+        assertThat(gained).isNotEmpty();
+        assertThat(primary).isNotEmpty();
+        for (long p : positions(TestSeeds.seed(), 20_000)) {
+            List<Member> was = before.replicasOf(p);
+            List<Member> now = after.replicasOf(p);
+            boolean expectGained = now.getFirst().id().equals(self) && !Ring.sameReplicas(was, now);
+            assertThat(gained.stream().anyMatch(r -> r.contains(p))).as("gained %s", Long.toUnsignedString(p))
+                    .isEqualTo(expectGained);
+            assertThat(lost.stream().anyMatch(r -> r.contains(p)))
+                    .isEqualTo(Ring.names(now, self) && !Ring.names(was, self));
+            assertThat(primary.stream().anyMatch(r -> r.contains(p))).isEqualTo(now.getFirst().id().equals(self));
+        }
+        assertThat(Ring.rangesWhere(before, Ring.of(2, 32, List.of()), (was, now) -> true)).isEmpty();
+        assertThat(Ring.rangesWhere(null, Ring.of(2, 32, members(1)), (was, now) -> true))
+                .as("the whole ring: equal ends").singleElement()
+                .matches(r -> r.startExclusive() == r.endInclusive());
+    }
+
+    @Test
+    void theReplicationFactorTravelsAndIsBounded() {
+        Ring ring = Ring.of(4, 16, 4, members(6));
+        assertThat(RingMessages.fromInfo(RingMessages.toInfo(ring))).isEqualTo(ring);
+        assertThat(RingView.of(ring).toRing()).isEqualTo(ring);
+        assertThat(new RingView(4, 16, null, members(6)).toRing().replicationFactor())
+                .as("a ring saved before replication keeps one copy").isEqualTo(1);
+        assertThat(ring.replicasOf(123)).hasSize(4).doesNotHaveDuplicates();
+        assertThat(Ring.of(1, 16, 3, members(2)).replicasOf(123)).as("fewer members than copies").hasSize(2);
+        assertThatThrownBy(() -> Ring.of(1, 8, 0, members(1))).hasMessageContaining("replication factor");
+        assertThatThrownBy(() -> Ring.of(1, 8, 8, members(1))).hasMessageContaining("replication factor");
+    }
+
     @Test
     void badArgumentsAreRefusedWithReasons() {
         assertThatThrownBy(() -> Ring.of(1, 0, members(1))).hasMessageContaining("vnodes");

@@ -114,7 +114,8 @@ class EcsConfiguration {
             ExecutorService ecsOperations, EcsMetrics metrics) {
         var ecs = properties.ecs();
         var settings = new Coordinator.Settings(properties.ring().vnodes(), ecs.initialNodes(), ecs.nodesMax(),
-                ecs.handoffTimeout(), POLL, ecs.nodeStartTimeout(), ecs.shutdownGrace(), GAINER_PUBLISH_TIMEOUT);
+                ecs.handoffTimeout(), POLL, ecs.nodeStartTimeout(), ecs.shutdownGrace(), GAINER_PUBLISH_TIMEOUT,
+                properties.replication().factor());
         Coordinator coordinator = new Coordinator(settings, store, nodes, launcher, InstantSource.system(),
                 Pacer.SLEEP, ecsOperations, metrics);
         metrics.bind(coordinator);

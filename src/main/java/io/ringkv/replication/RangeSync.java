@@ -1,0 +1,308 @@
+package io.ringkv.replication;
+
+import io.ringkv.cluster.Handoff;
+import io.ringkv.common.RingPosition;
+import io.ringkv.ring.Member;
+import io.ringkv.ring.Ring;
+import io.ringkv.ring.TokenRange;
+import io.ringkv.storage.StorageEngine;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Brings a range's replicas in line with its primary, and drops what this node no longer keeps
+ * (design §5, repair). Runs on every ring this node adopts:
+ *
+ * <ul>
+ *   <li>every range this node is primary of whose replica set changed (it became primary, or a
+ *       member joined or left the set) is <b>synced</b>: each of its keys is pushed, as it stands
+ *       here, to every backup ({@link Replicator#push}, in the key's order with live writes, so
+ *       that a push never overwrites a newer write). A member new to the set gets everything; an
+ *       old one gets back in step with the primary on the writes of a primary that failed before
+ *       all its backups had them. Until a range is done, reads of its keys push first.
+ *   <li>ranges this node kept in the previous ring and does not keep in the new one are dropped,
+ *       unless a handoff to that ring was under way and not READY (then they may exist only here). A node that was failed
+ *       over and comes back adopts a ring without itself and so starts empty before it is
+ *       re-admitted, which keeps deleted keys from coming back.
+ * </ul>
+ *
+ * At start-up every range the node is primary of in its saved ring is synced, since the state of
+ * the writes it had under way when it stopped is unknown. A failed sync (a backup down) is tried
+ * again every {@link #RETRY_DELAY_MS} until a newer ring replaces it.
+ *
+ * <p>Thread-safe: one plan runs at a time on the sync thread; a newer ring cancels it.
+ */
+public final class RangeSync implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RangeSync.class);
+    /** Keys pushed and not yet acknowledged by all backups. */
+    static final int WINDOW = 128;
+    static final long RETRY_DELAY_MS = 2_000;
+    /** How long the window may stay full before the sync fails (each push has its own timeout too). */
+    static final long WINDOW_WAIT_MS = 30_000;
+
+    public enum State {
+        IDLE,
+        RUNNING,
+        DONE,
+        FAILED
+    }
+
+    /** Progress of the current (or last) sync. */
+    public record Status(long epoch, State state, int ranges, int rangesDone, long keys, long bytes, long failedKeys,
+            String error) {}
+
+    private record Plan(long generation, Ring ring, List<TokenRange> ranges, boolean full, long startedNanos) {}
+
+    private final String selfId;
+    private final StorageEngine storage;
+    private final Replicator replicator;
+    private final Handoff handoff;
+    private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("ringkv-range-sync").factory());
+    private final AtomicLong generation = new AtomicLong();
+    private final AtomicInteger rangesDone = new AtomicInteger();
+    private final AtomicLong keys = new AtomicLong();
+    private final AtomicLong bytes = new AtomicLong();
+    private final AtomicLong failedKeys = new AtomicLong();
+    // Guarded by this.
+    private Ring lastRing;
+    private volatile Plan plan;
+    private volatile State state = State.IDLE;
+    private volatile String error;
+    /** Ranges of the running plan not yet done; reads of their keys push first. */
+    private volatile List<TokenRange> remaining = List.of();
+
+    public RangeSync(String selfId, StorageEngine storage, Replicator replicator, Handoff handoff) {
+        this.selfId = selfId;
+        this.storage = storage;
+        this.replicator = replicator;
+        this.handoff = handoff;
+        replicator.attach(this);
+    }
+
+    /** Syncs every range this node is primary of in the ring it starts with (its saved one). */
+    public synchronized void start(Ring saved) {
+        lastRing = saved;
+        if (saved != null && !saved.isEmpty()) {
+            schedule(saved, primaryRanges(saved), true);
+        }
+    }
+
+    /** The cluster adopted a newer ring. */
+    public void onRingAdopted(Ring next) {
+        Handoff.Switch handedOff = handoff.onRingAdopted(next);
+        synchronized (this) {
+            Ring before = lastRing;
+            lastRing = next;
+            if (handedOff != Handoff.Switch.INCOMPLETE && before != null) {
+                drop(Ring.rangesWhere(before, next, (was, now) -> Ring.names(was, selfId) && !Ring.names(now, selfId)),
+                        next.epoch());
+            }
+            boolean unfinished = state == State.RUNNING || state == State.FAILED;
+            List<TokenRange> ranges = unfinished || before == null || before.isEmpty()
+                    ? primaryRanges(next)
+                    : Ring.rangesWhere(before, next,
+                            (was, now) -> isPrimaryWithBackups(now) && !Ring.sameReplicas(was, now));
+            schedule(next, ranges, unfinished);
+        }
+    }
+
+    /** Syncs every range this node is primary of again (suspect keys overflowed). */
+    public synchronized void requestFull() {
+        if (lastRing != null) {
+            schedule(lastRing, primaryRanges(lastRing), true);
+        }
+    }
+
+    /** Whether a sync under way has yet to finish the range of this position. */
+    public boolean covers(long position) {
+        for (TokenRange r : remaining) {
+            if (r.contains(position)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public Status status() {
+        Plan p = plan;
+        return new Status(p == null ? 0 : p.ring().epoch(), state, p == null ? 0 : p.ranges().size(), rangesDone.get(),
+                keys.get(), bytes.get(), failedKeys.get(), error);
+    }
+
+    /** Starts the sync of the current ring again if it failed; returns the status. */
+    public synchronized Status retry() {
+        Plan p = plan;
+        if (p != null && state == State.FAILED) {
+            schedule(p.ring(), p.ranges(), p.full());
+        }
+        return status();
+    }
+
+    @Override
+    public void close() {
+        generation.incrementAndGet();
+        worker.shutdownNow();
+    }
+
+    /** Removes the ranges' keys on a thread of its own: the adopting thread must not wait for it. */
+    private void drop(List<TokenRange> ranges, long epoch) {
+        if (ranges.isEmpty()) {
+            return;
+        }
+        Thread.ofPlatform().daemon().name("ringkv-range-drop").start(() -> {
+            long dropped = 0;
+            for (TokenRange r : ranges) {
+                dropped += storage.dropRange(r.startExclusive(), r.endInclusive()).toCompletableFuture().join();
+            }
+            log.info("ring epoch {}: dropped {} keys in {} ranges this node no longer keeps", epoch, dropped,
+                    ranges.size());
+        });
+    }
+
+    private List<TokenRange> primaryRanges(Ring ring) {
+        return Ring.rangesWhere(null, ring, (was, now) -> isPrimaryWithBackups(now));
+    }
+
+    /** Ranges kept on this node alone have nobody to sync with. */
+    private boolean isPrimaryWithBackups(List<Member> replicas) {
+        return replicas.size() > 1 && replicas.getFirst().id().equals(selfId);
+    }
+
+    // Called with this held.
+    private void schedule(Ring ring, List<TokenRange> ranges, boolean full) {
+        Plan p = new Plan(generation.incrementAndGet(), ring, List.copyOf(ranges), full, System.nanoTime());
+        plan = p;
+        rangesDone.set(0);
+        keys.set(0);
+        bytes.set(0);
+        failedKeys.set(0);
+        error = null;
+        remaining = p.ranges();
+        if (p.ranges().isEmpty()) {
+            state = State.DONE;
+            return;
+        }
+        state = State.RUNNING;
+        worker.execute(() -> run(p));
+    }
+
+    private void run(Plan p) {
+        log.info("ring epoch {}: syncing {} ranges to their replicas{}", p.ring().epoch(), p.ranges().size(),
+                p.full() ? " (all ranges this node is primary of)" : "");
+        Semaphore window = new Semaphore(WINDOW);
+        try {
+            List<TokenRange> left = new ArrayList<>(p.ranges());
+            for (TokenRange range : p.ranges()) {
+                storage.forEachInRange(range.startExclusive(), range.endInclusive(), (key, value, version) -> {
+                    if (generation.get() != p.generation()) {
+                        throw new Superseded();
+                    }
+                    acquire(window);
+                    long position = RingPosition.of(key);
+                    List<Member> replicas = p.ring().replicasOf(position);
+                    int size = key.length + value.length;
+                    replicator.push(key, p.ring(), replicas).whenComplete((ok, failure) -> {
+                        if (Boolean.TRUE.equals(ok)) {
+                            keys.incrementAndGet();
+                            bytes.addAndGet(size);
+                        } else {
+                            failedKeys.incrementAndGet();
+                        }
+                        window.release();
+                    });
+                });
+                acquireAll(window);
+                window.release(WINDOW);
+                left.remove(range);
+                remaining = List.copyOf(left);
+                rangesDone.incrementAndGet();
+            }
+            finish(p);
+        } catch (Superseded e) {
+            log.info("ring epoch {}: sync superseded by a newer plan", p.ring().epoch());
+        } catch (RuntimeException e) {
+            fail(p, e.toString());
+        }
+    }
+
+    private void finish(Plan p) {
+        long ms = Math.max(1, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - p.startedNanos()));
+        synchronized (this) {
+            if (plan != p) {
+                return;
+            }
+            if (failedKeys.get() > 0) {
+                failLocked(p, failedKeys.get() + " keys did not reach every replica");
+                return;
+            }
+            state = State.DONE;
+            remaining = List.of();
+        }
+        if (p.full()) {
+            replicator.fullSyncEnded(p.startedNanos());
+        }
+        log.info("ring epoch {}: synced {} ranges, {} keys, {} bytes in {} ms ({} MB/s)", p.ring().epoch(),
+                p.ranges().size(), keys.get(), bytes.get(), ms, String.format("%.2f", bytes.get() / 1e3 / ms));
+    }
+
+    private void fail(Plan p, String why) {
+        synchronized (this) {
+            if (plan == p) {
+                failLocked(p, why);
+            }
+        }
+    }
+
+    private void failLocked(Plan p, String why) {
+        state = State.FAILED;
+        error = why;
+        // Keys that did not reach a backup are suspect: reads push them. The rest is in step.
+        remaining = List.of();
+        log.warn("ring epoch {}: range sync failed ({}); trying again in {} ms", p.ring().epoch(), why, RETRY_DELAY_MS);
+        worker.schedule(() -> {
+            synchronized (this) {
+                if (plan == p && state == State.FAILED) {
+                    schedule(p.ring(), p.ranges(), p.full());
+                }
+            }
+        }, RETRY_DELAY_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private static void acquire(Semaphore window) {
+        try {
+            if (!window.tryAcquire(WINDOW_WAIT_MS, TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("no acknowledgement from the replicas for " + WINDOW_WAIT_MS + " ms");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private static void acquireAll(Semaphore window) {
+        try {
+            if (!window.tryAcquire(WINDOW, WINDOW_WAIT_MS, TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("acknowledgements still missing after " + WINDOW_WAIT_MS + " ms");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** Thrown through the range walk when a newer plan replaced this one. */
+    private static final class Superseded extends RuntimeException {
+        Superseded() {
+            super(null, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,271 @@
+package io.ringkv.replication;
+
+import com.google.protobuf.ByteString;
+import io.ringkv.cluster.ClusterState;
+import io.ringkv.cluster.Peers;
+import io.ringkv.common.RingPosition;
+import io.ringkv.ring.Member;
+import io.ringkv.ring.Ring;
+import io.ringkv.ring.RingMessages;
+import io.ringkv.storage.StorageEngine;
+import io.ringkv.storage.Versioned;
+import io.ringkv.wire.Command;
+import io.ringkv.wire.ErrorCode;
+import io.ringkv.wire.proto.KVRequest;
+import io.ringkv.wire.proto.KVResponse;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The primary's side of a key's replication, and the backup's fence (design §5).
+ *
+ * <p><b>Writes.</b> The primary runs a key's operations one at a time ({@link KeyChain}): it
+ * applies the write to its own engine, then sends the key's new state to every backup of the
+ * key's replica set (STORE_PUT or STORE_REMOVE stamped with its ring epoch) in parallel, and
+ * answers the client only when every backup acknowledged. Waiting for all of them, not just a
+ * majority, is what lets any single surviving replica serve every acknowledged write after up to
+ * RF−1 failures; a backup that is down stalls the key's writes until the ECS publishes a ring
+ * without it. A primary cut off from a backup cannot acknowledge, so nothing acknowledged is lost
+ * on the minority side of a partition. When a backup refuses or does not answer within the
+ * timeout the client gets no reply (the outcome is unknown, never a false failure) and the key is
+ * <i>suspect</i>: its state here may be on some replicas only.
+ *
+ * <p><b>Reads</b> are served by the primary after the key's running write. A suspect key, or a key
+ * of a range whose replicas are being brought in line ({@link RangeSync}), is first pushed to every
+ * backup as it stands here, so a read never returns a state that a failure could take back.
+ *
+ * <p><b>The fence.</b> A backup applies a replicated write only when it is stamped with the epoch
+ * the backup routes by and the backup is a replica of the key in that ring. An older stamp means
+ * the sender is no longer primary (the answer carries the newer ring, which it adopts); a newer one
+ * means the backup has not learned the ring yet: it answers with its own, and the primary sends
+ * the write again with its ring attached.
+ *
+ * <p>Thread-safe; nothing here blocks the calling event loop.
+ */
+public final class Replicator {
+    private static final Logger log = LoggerFactory.getLogger(Replicator.class);
+    /** Suspect keys remembered one by one; past it every read pushes until a full range sync ends. */
+    static final int SUSPECT_KEYS_MAX = 50_000;
+
+    private final String selfId;
+    private final ClusterState cluster;
+    private final StorageEngine storage;
+    private final Peers peers;
+    private final long timeoutMs;
+    private final KeyChain chain;
+    private final Set<ByteBuffer> suspects = ConcurrentHashMap.newKeySet();
+    /** Non-zero while suspects overflowed: every read pushes until a full sync started after it ends. */
+    private final AtomicLong overflowedAt = new AtomicLong();
+    private final AtomicLong writesUnknown = new AtomicLong();
+    private volatile RangeSync sync;
+
+    public Replicator(String selfId, ClusterState cluster, StorageEngine storage, Peers peers, long timeoutMs,
+            Executor executor) {
+        this.selfId = selfId;
+        this.cluster = cluster;
+        this.storage = storage;
+        this.peers = peers;
+        this.timeoutMs = timeoutMs;
+        this.chain = new KeyChain(executor);
+    }
+
+    void attach(RangeSync rangeSync) {
+        this.sync = rangeSync;
+    }
+
+    /**
+     * A client's PUT or REMOVE at the key's primary: {@code local} applies it here, then the new
+     * state goes to the backups. Completes with the local reply once every backup has it, or with
+     * null (no reply: unknown outcome) when one did not acknowledge.
+     */
+    public CompletionStage<KVResponse> write(KVRequest request, Ring ring, List<Member> replicas,
+            Supplier<CompletionStage<KVResponse>> local) {
+        byte[] key = request.getKey().toByteArray();
+        return chain.exclusive(ByteBuffer.wrap(key), () -> local.get().thenCompose(reply -> {
+            boolean removed = request.getCommand() == Command.REMOVE.code();
+            boolean applied = reply.getErrCode() == ErrorCode.SUCCESS.code()
+                    // Absent here: make sure it is absent everywhere, then say so.
+                    || (removed && reply.getErrCode() == ErrorCode.NO_SUCH_KEY.code());
+            if (!applied) {
+                return CompletableFuture.completedFuture(reply);
+            }
+            KVRequest state = removed
+                    ? storeRemove(request.getKey())
+                    : storePut(request.getKey(), request.getValue(), request.getVersion());
+            return replicate(key, state, ring, replicas).thenApply(ok -> ok ? reply : null);
+        }));
+    }
+
+    /** A client's GET at the key's primary ({@code local} reads the engine). Null means no reply. */
+    public CompletionStage<KVResponse> read(KVRequest request, Ring ring, List<Member> replicas,
+            Supplier<CompletionStage<KVResponse>> local) {
+        byte[] key = request.getKey().toByteArray();
+        ByteBuffer k = ByteBuffer.wrap(key);
+        RangeSync running = sync;
+        boolean pushFirst = suspects.contains(k) || overflowedAt.get() != 0
+                || (running != null && running.covers(RingPosition.of(key)));
+        if (!pushFirst) {
+            return chain.after(k, local);
+        }
+        return chain.exclusive(k, () -> pushNow(key, ring, replicas).thenCompose(ok -> ok
+                ? local.get()
+                : CompletableFuture.completedFuture(null)));
+    }
+
+    /** Sends the key's state here to its backups, after its running write; true when all have it. */
+    CompletionStage<Boolean> push(byte[] key, Ring ring, List<Member> replicas) {
+        return chain.exclusive(ByteBuffer.wrap(key), () -> pushNow(key, ring, replicas));
+    }
+
+    private CompletionStage<Boolean> pushNow(byte[] key, Ring ring, List<Member> replicas) {
+        Versioned current;
+        try {
+            current = storage.get(key);
+        } catch (RuntimeException e) {
+            log.warn("cannot read a key to push it to its backups: {}", e.toString());
+            return CompletableFuture.completedFuture(false);
+        }
+        ByteString k = ByteString.copyFrom(key);
+        KVRequest state = current == null
+                ? storeRemove(k)
+                : storePut(k, ByteString.copyFrom(current.value()), current.version());
+        return replicate(key, state, ring, replicas);
+    }
+
+    /** Whether the primary must push before it reads (tests and status). */
+    int suspectKeys() {
+        return suspects.size();
+    }
+
+    public long writesUnknown() {
+        return writesUnknown.get();
+    }
+
+    /** A full range sync that started at {@code startedNanos} ended: suspects older than it are cured. */
+    void fullSyncEnded(long startedNanos) {
+        long at = overflowedAt.get();
+        if (at != 0 && at - startedNanos < 0) {
+            overflowedAt.compareAndSet(at, 0);
+        }
+    }
+
+    private CompletionStage<Boolean> replicate(byte[] key, KVRequest state, Ring ring, List<Member> replicas) {
+        KVRequest stamped = state.toBuilder().setRingEpoch(ring.epoch()).build();
+        CompletableFuture<?>[] acks = new CompletableFuture<?>[replicas.size()];
+        int n = 0;
+        for (Member backup : replicas) {
+            if (!backup.id().equals(selfId)) {
+                acks[n++] = send(backup, stamped, ring, true);
+            }
+        }
+        CompletableFuture<?>[] all = java.util.Arrays.copyOf(acks, n);
+        return CompletableFuture.allOf(all).handle((ignored, failure) -> {
+            boolean ok = failure == null;
+            for (CompletableFuture<?> ack : all) {
+                ok &= Boolean.TRUE.equals(ack.getNow(null));
+            }
+            ByteBuffer k = ByteBuffer.wrap(key);
+            if (ok) {
+                suspects.remove(k);
+            } else {
+                writesUnknown.incrementAndGet();
+                suspect(k);
+            }
+            return ok;
+        });
+    }
+
+    /** One backup's acknowledgement: true when it has the state; never completes exceptionally. */
+    private CompletableFuture<Boolean> send(Member backup, KVRequest request, Ring ring, boolean mayRetry) {
+        return peers.exchange(backup, request).orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+                .handle((reply, failure) -> {
+                    if (failure != null) {
+                        log.debug("replication to {} failed: {}", backup.id(), failure.toString());
+                        return CompletableFuture.completedFuture(false);
+                    }
+                    int code = reply.getErrCode();
+                    if (code == ErrorCode.SUCCESS.code()
+                            || (code == ErrorCode.NO_SUCH_KEY.code() && request.getCommand() == Command.STORE_REMOVE.code())) {
+                        return CompletableFuture.completedFuture(true);
+                    }
+                    if (code == ErrorCode.NOT_RESPONSIBLE.code() && reply.hasRing()) {
+                        Ring theirs = RingMessages.fromInfo(reply.getRing());
+                        if (theirs.epoch() > ring.epoch()) {
+                            // A newer ring exists: this node may no longer be the primary.
+                            cluster.adopt(theirs);
+                            return CompletableFuture.completedFuture(false);
+                        }
+                        if (theirs.epoch() < ring.epoch() && mayRetry) {
+                            KVRequest withRing = request.toBuilder().setRing(RingMessages.toInfo(ring)).build();
+                            return send(backup, withRing, ring, false);
+                        }
+                    }
+                    log.debug("{} refused a replicated write: {}", backup.id(), ErrorCode.of(code));
+                    return CompletableFuture.completedFuture(false);
+                }).thenCompose(x -> x);
+    }
+
+    private void suspect(ByteBuffer key) {
+        if (suspects.size() < SUSPECT_KEYS_MAX) {
+            suspects.add(key);
+        } else if (overflowedAt.compareAndSet(0, System.nanoTime() | 1)) {
+            log.warn("more than {} keys failed to replicate; every read pushes its key until a full range sync ends",
+                    SUSPECT_KEYS_MAX);
+            RangeSync running = sync;
+            if (running != null) {
+                running.requestFull();
+            }
+        }
+    }
+
+    /**
+     * The backup's check of a STORE_PUT or STORE_REMOVE: null when it may be applied here, or the
+     * reply that refuses it. Requests without an epoch are range streams of a handoff, which the
+     * ECS orders, and are applied.
+     */
+    public KVResponse fence(KVRequest request) {
+        if (!request.hasRingEpoch()) {
+            return null;
+        }
+        Ring ring = cluster.ring();
+        if (request.getRingEpoch() > cluster.epoch() && request.hasRing()) {
+            try {
+                Ring theirs = RingMessages.fromInfo(request.getRing());
+                if (theirs.epoch() == request.getRingEpoch()) {
+                    cluster.adopt(theirs);
+                    ring = cluster.ring();
+                }
+            } catch (IllegalArgumentException e) {
+                log.warn("a primary sent an invalid ring: {}", e.getMessage());
+            }
+        }
+        if (ring == null || ring.isEmpty() || request.getRingEpoch() != ring.epoch()
+                || !Ring.names(ring.replicasOf(RingPosition.of(request.getKey().toByteArray())), selfId)) {
+            KVResponse.Builder refusal = KVResponse.newBuilder().setErrCode(ErrorCode.NOT_RESPONSIBLE.code());
+            if (ring != null) {
+                refusal.setRing(RingMessages.toInfo(ring));
+            }
+            return refusal.build();
+        }
+        return null;
+    }
+
+    static KVRequest storePut(ByteString key, ByteString value, int version) {
+        return KVRequest.newBuilder().setCommand(Command.STORE_PUT.code()).setKey(key).setValue(value)
+                .setVersion(version).build();
+    }
+
+    static KVRequest storeRemove(ByteString key) {
+        return KVRequest.newBuilder().setCommand(Command.STORE_REMOVE.code()).setKey(key).build();
+    }
+}

@@ -1,0 +1,157 @@
+package io.ringkv.replication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.ringkv.cluster.ClusterState;
+import io.ringkv.cluster.Peers;
+import io.ringkv.common.RingPosition;
+import io.ringkv.ring.Member;
+import io.ringkv.ring.Ring;
+import io.ringkv.ring.RingMessages;
+import io.ringkv.storage.memory.MemoryEngine;
+import io.ringkv.wire.Command;
+import io.ringkv.wire.ErrorCode;
+import io.ringkv.wire.proto.KVRequest;
+import io.ringkv.wire.proto.KVResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The primary's rules and the backup's fence, against memory engines and peers that answer as the
+ * test decides. The real-process proof is in the cluster ITs; this pins down each rule.
+ */
+@Timeout(30)
+class ReplicatorTest {
+    private static final Member A = new Member("a", "127.0.0.1", 1, 2);
+    private static final Member B = new Member("b", "127.0.0.1", 3, 4);
+    private static final Member C = new Member("c", "127.0.0.1", 5, 6);
+    private static final Ring RING = Ring.of(5, 16, 3, List.of(A, B, C));
+
+    private final MemoryEngine local = new MemoryEngine(16 << 20);
+    private final ClusterState cluster = new ClusterState("a", true, RING);
+    /** What each peer answers; absent = a reply that never comes (the timeout decides). */
+    private final Map<String, KVResponse> answers = new ConcurrentHashMap<>();
+    private final List<String> sent = new CopyOnWriteArrayList<>();
+    private final Peers peers = (peer, request) -> {
+        sent.add(peer.id() + ":" + Command.of(request.getCommand()) + ":" + request.getRingEpoch()
+                + (request.hasRing() ? "+ring" : ""));
+        KVResponse answer = answers.get(peer.id());
+        return answer == null ? new CompletableFuture<>() : CompletableFuture.completedFuture(answer);
+    };
+    private final Replicator replicator = new Replicator("a", cluster, local, peers, 200, Runnable::run);
+
+    @AfterEach
+    void close() {
+        local.close();
+    }
+
+    private static KVResponse ok() {
+        return KVResponse.newBuilder().setErrCode(ErrorCode.SUCCESS.code()).build();
+    }
+
+    private static KVRequest put(String key, String value) {
+        return KVRequest.newBuilder().setCommand(Command.PUT.code()).setKey(utf8(key)).setValue(utf8(value))
+                .setVersion(7).build();
+    }
+
+    private static ByteString utf8(String s) {
+        return ByteString.copyFrom(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private CompletionStage<KVResponse> applyLocally(KVRequest request) {
+        return local.put(request.getKey().toByteArray(), request.getValue().toByteArray(), request.getVersion())
+                .thenApply(ignored -> ok());
+    }
+
+    private KVResponse write(KVRequest request) throws Exception {
+        return replicator.write(request, RING, RING.replicasOf(RingPosition.of(request.getKey().toByteArray())),
+                () -> applyLocally(request)).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    private KVResponse read(String key) throws Exception {
+        KVRequest get = KVRequest.newBuilder().setCommand(Command.GET.code()).setKey(utf8(key)).build();
+        return replicator.read(get, RING, RING.replicasOf(RingPosition.of(get.getKey().toByteArray())),
+                () -> CompletableFuture.completedFuture(ok())).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aWriteIsAcknowledgedOnlyWhenEveryBackupHasIt() throws Exception {
+        answers.put("b", ok());
+        answers.put("c", ok());
+        assertThat(write(put("k", "v")).getErrCode()).isEqualTo(ErrorCode.SUCCESS.code());
+        assertThat(sent).containsExactlyInAnyOrder("b:STORE_PUT:5", "c:STORE_PUT:5");
+
+        answers.remove("c");
+        assertThat(write(put("k", "w"))).as("a backup that never answers: unknown outcome, no reply").isNull();
+        assertThat(replicator.suspectKeys()).isEqualTo(1);
+        assertThat(replicator.writesUnknown()).isEqualTo(1);
+    }
+
+    @Test
+    void aSuspectKeyIsPushedToEveryBackupBeforeItIsRead() throws Exception {
+        answers.put("b", ok());
+        write(put("k", "v")); // c never answers: k is suspect
+        sent.clear();
+        assertThat(read("k")).as("c still silent: the read cannot be trusted").isNull();
+        assertThat(sent).containsExactlyInAnyOrder("b:STORE_PUT:5", "c:STORE_PUT:5");
+
+        answers.put("c", ok());
+        sent.clear();
+        assertThat(read("k").getErrCode()).isEqualTo(ErrorCode.SUCCESS.code());
+        assertThat(sent).as("pushed once more, then trusted").hasSize(2);
+        assertThat(replicator.suspectKeys()).isZero();
+        sent.clear();
+        read("k");
+        assertThat(sent).as("a key in step is read without a push").isEmpty();
+    }
+
+    @Test
+    void aBackupOnAnOlderRingIsSentTheRingAndANewerRingIsAdopted() throws Exception {
+        Ring older = RING.withEpoch(4);
+        answers.put("b", KVResponse.newBuilder().setErrCode(ErrorCode.NOT_RESPONSIBLE.code())
+                .setRing(RingMessages.toInfo(older)).build());
+        answers.put("c", ok());
+        assertThat(write(put("k", "v"))).as("b refuses again after the retry: unknown").isNull();
+        assertThat(sent).contains("b:STORE_PUT:5", "b:STORE_PUT:5+ring");
+
+        Ring newer = RING.withEpoch(9);
+        answers.put("b", KVResponse.newBuilder().setErrCode(ErrorCode.NOT_RESPONSIBLE.code())
+                .setRing(RingMessages.toInfo(newer)).build());
+        assertThat(write(put("k", "w"))).isNull();
+        assertThat(cluster.epoch()).as("the primary learns that it may have been replaced").isEqualTo(9);
+    }
+
+    @Test
+    void theFenceAppliesOnlyWritesOfTheBackupsOwnEpochForKeysItKeeps() {
+        Replicator backup = new Replicator("b", new ClusterState("b", true, RING), local, peers, 200, Runnable::run);
+        KVRequest write = Replicator.storePut(utf8("k"), utf8("v"), 1);
+        assertThat(backup.fence(write)).as("a handoff stream carries no epoch").isNull();
+        assertThat(backup.fence(write.toBuilder().setRingEpoch(5).build())).isNull();
+
+        KVResponse stale = backup.fence(write.toBuilder().setRingEpoch(4).build());
+        assertThat(stale.getErrCode()).isEqualTo(ErrorCode.NOT_RESPONSIBLE.code());
+        assertThat(stale.getRing().getEpoch()).isEqualTo(5);
+
+        KVResponse ahead = backup.fence(write.toBuilder().setRingEpoch(6).build());
+        assertThat(ahead.getRing().getEpoch()).as("behind: says so, so the primary sends its ring").isEqualTo(5);
+        Ring six = RING.withEpoch(6);
+        assertThat(backup.fence(write.toBuilder().setRingEpoch(6).setRing(RingMessages.toInfo(six)).build()))
+                .as("the primary's ring is adopted, then the write applies").isNull();
+
+        Ring withoutB = Ring.of(7, 16, 2, List.of(A, C));
+        ClusterState notReplica = new ClusterState("b", true, withoutB);
+        Replicator outsider = new Replicator("b", notReplica, local, peers, 200, Runnable::run);
+        assertThat(outsider.fence(write.toBuilder().setRingEpoch(7).build()).getErrCode())
+                .as("not a replica of the key in that ring").isEqualTo(ErrorCode.NOT_RESPONSIBLE.code());
+    }
+}
