@@ -21,7 +21,7 @@ public final class PeerClients implements Peers, AutoCloseable {
     /** A peer on loopback or a LAN connects in well under this; a dead one must not stall callers. */
     static final int CONNECT_TIMEOUT_MS = 500;
     /** How long a forwarded request waits for the owner, which may itself wait on an fsync or a lock. */
-    static final long REPLY_TIMEOUT_MS = 3_000;
+    public static final long REPLY_TIMEOUT_MS = 3_000;
     /** Requests in flight per peer; beyond it callers wait (see RingKvClientBuilder). */
     static final int IN_FLIGHT_MAX = 1024;
 

@@ -8,13 +8,17 @@ import io.ringkv.cluster.Handoff;
 import io.ringkv.replication.RangeSync;
 import io.ringkv.replication.Replicator;
 import io.ringkv.cluster.PeerClients;
+import io.ringkv.cluster.Peers;
 import io.ringkv.config.RingKvProperties;
 import io.ringkv.storage.StorageEngine;
 import io.ringkv.faults.DiskFaults;
+import io.ringkv.faults.NetworkFaults;
+import io.ringkv.faults.NetworkRule;
 import io.ringkv.storage.log.FileChannelFileSystem;
 import io.ringkv.storage.log.FsyncPolicy;
 import io.ringkv.storage.log.LogEngine;
 import io.ringkv.storage.memory.MemoryEngine;
+import io.ringkv.transport.ChannelHook;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Executors;
@@ -25,6 +29,7 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Primary;
 import org.springframework.context.annotation.Profile;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -52,6 +57,13 @@ class NodeConfiguration {
     @ConditionalOnProperty(name = "ringkv.faults.enabled", havingValue = "true")
     DiskFaults diskFaults() {
         return new DiskFaults();
+    }
+
+    /** The network-fault plan; present only when fault injection is enabled. */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnProperty(name = "ringkv.faults.enabled", havingValue = "true")
+    NetworkFaults networkFaults() {
+        return new NetworkFaults();
     }
 
     @Bean(destroyMethod = "close")
@@ -128,13 +140,25 @@ class NodeConfiguration {
         return new PeerClients();
     }
 
+    /**
+     * With fault injection on, the request path, the handoff and replication reach peers through
+     * the network-fault decorator around the links (primary over the bare links); otherwise this
+     * bean does not exist.
+     */
     @Bean
-    Handoff handoff(ClusterState cluster, StorageEngine storage, PeerClients peers) {
+    @Primary
+    @ConditionalOnProperty(name = "ringkv.faults.enabled", havingValue = "true")
+    Peers faultyPeers(PeerClients links, NetworkFaults faults) {
+        return faults.wrap(links, PeerClients.REPLY_TIMEOUT_MS);
+    }
+
+    @Bean
+    Handoff handoff(ClusterState cluster, StorageEngine storage, Peers peers) {
         return new Handoff(cluster.selfId(), storage, peers);
     }
 
     @Bean
-    Replicator replicator(RingKvProperties properties, ClusterState cluster, StorageEngine storage, PeerClients peers) {
+    Replicator replicator(RingKvProperties properties, ClusterState cluster, StorageEngine storage, Peers peers) {
         return new Replicator(cluster.selfId(), cluster, storage, peers,
                 properties.replication().timeout().toMillis(), Executors.newVirtualThreadPerTaskExecutor());
     }
@@ -158,7 +182,7 @@ class NodeConfiguration {
 
     @Bean
     KvService kvService(RingKvProperties properties, ProcessNode process, StorageEngine storage,
-            ClusterState cluster, Handoff handoff, PeerClients peers, Replicator replicator) {
+            ClusterState cluster, Handoff handoff, Peers peers, Replicator replicator) {
         var limits = properties.limits();
         var local = new LocalKvService(process, storage, limits.keyBytesMax(), limits.valueBytesMax());
         return new ClusterKvService(local, cluster, handoff, peers, replicator,
@@ -174,9 +198,13 @@ class NodeConfiguration {
 
     @Bean
     NodeListeners nodeListeners(RingKvProperties properties, RequestProcessor processor, KvService kv,
-            StorageEngine storage, ProcessNode process, MeterRegistry registry) {
+            StorageEngine storage, ProcessNode process, MeterRegistry registry,
+            ObjectProvider<NetworkFaults> networkFaults) {
+        NetworkFaults faults = networkFaults.getIfAvailable();
         return new NodeListeners(properties, processor,
-                new NodeRespBackend(kv, storage, properties.node().idOrDefault(), process), new RespMeters(registry));
+                new NodeRespBackend(kv, storage, properties.node().idOrDefault(), process), new RespMeters(registry),
+                faults == null ? ChannelHook.NONE : faults.channelHook(NetworkRule.Protocol.UDP),
+                faults == null ? ChannelHook.NONE : faults.channelHook(NetworkRule.Protocol.TCP));
     }
 
     @Bean

@@ -5,6 +5,7 @@ import io.ringkv.resp.RespBackend;
 import io.ringkv.resp.RespLimits;
 import io.ringkv.resp.RespMetrics;
 import io.ringkv.resp.RespServer;
+import io.ringkv.transport.ChannelHook;
 import io.ringkv.transport.TcpServer;
 import io.ringkv.transport.Transports;
 import io.ringkv.transport.UdpServer;
@@ -13,23 +14,28 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * Opens the data-plane listeners once everything they call is ready, and closes them first on the
- * way down, so no request arrives at a storage engine that is not open.
+ * way down, so no request arrives at a storage engine that is not open. The hooks put decorators
+ * (network faults, when enabled) into the UDP and protobuf-TCP listeners; RESP gets none.
  */
 final class NodeListeners implements SmartLifecycle {
     private final RingKvProperties properties;
     private final RequestProcessor processor;
     private final RespBackend respBackend;
     private final RespMetrics respMetrics;
+    private final ChannelHook udpHook;
+    private final ChannelHook tcpHook;
     private volatile UdpServer udp;
     private volatile TcpServer tcp;
     private volatile RespServer resp;
 
     NodeListeners(RingKvProperties properties, RequestProcessor processor, RespBackend respBackend,
-            RespMetrics respMetrics) {
+            RespMetrics respMetrics, ChannelHook udpHook, ChannelHook tcpHook) {
         this.properties = properties;
         this.processor = processor;
         this.respBackend = respBackend;
         this.respMetrics = respMetrics;
+        this.udpHook = udpHook;
+        this.tcpHook = tcpHook;
     }
 
     @Override
@@ -43,8 +49,8 @@ final class NodeListeners implements SmartLifecycle {
         // TCP first: it binds without SO_REUSEPORT, so a second node on the same port fails here
         // instead of silently sharing the UDP port (and its traffic) with the first.
         bind(bind, "UDP and TCP", () -> {
-            tcp = new TcpServer(transports, bind, threads, limits.frameBytesMax(), processor);
-            udp = new UdpServer(transports, bind, threads, limits.frameBytesMax(), processor);
+            tcp = new TcpServer(transports, bind, threads, limits.frameBytesMax(), processor, tcpHook);
+            udp = new UdpServer(transports, bind, threads, limits.frameBytesMax(), processor, udpHook);
         });
         if (node.respPort() == 0) {
             return; // RESP turned off

@@ -21,11 +21,14 @@ public final class TcpServer implements AutoCloseable {
 
     private final TcpListener listener;
 
+    /** {@code hook}'s handler, if it gives one, goes between the framing and the requests of each connection. */
     public TcpServer(Transports transports, InetSocketAddress bind, int threads, int frameBytesMax,
-            PacketHandler handler) throws InterruptedException {
-        listener = new TcpListener(transports, bind, threads, "tcp", ch -> ch.pipeline()
-                .addLast("frames", new VarintFrameDecoder(frameBytesMax))
-                .addLast("requests", new Inbound(handler)));
+            PacketHandler handler, ChannelHook hook) throws InterruptedException {
+        listener = new TcpListener(transports, bind, threads, "tcp", ch -> {
+            ch.pipeline().addLast("frames", new VarintFrameDecoder(frameBytesMax));
+            hook.addTo(ch.pipeline());
+            ch.pipeline().addLast("requests", new Inbound(handler));
+        });
     }
 
     public InetSocketAddress address() {

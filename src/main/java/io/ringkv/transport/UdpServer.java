@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
@@ -31,8 +32,10 @@ public final class UdpServer implements AutoCloseable {
     private final List<Channel> channels = new ArrayList<>();
     private final InetSocketAddress address;
 
+    /** {@code hook}'s handler, if it gives one, goes in front of {@code handler} on each socket. */
     public UdpServer(Transports transports, InetSocketAddress bind, int threads, int datagramBytesMax,
-            PacketHandler handler) throws InterruptedException {
+            PacketHandler handler, ChannelHook hook) throws InterruptedException {
+        Inbound inbound = new Inbound(handler, datagramBytesMax);
         int sockets = transports.nativeEpoll() ? threads : 1;
         group = transports.newGroup(sockets, "ringkv-udp");
         try {
@@ -45,7 +48,13 @@ public final class UdpServer implements AutoCloseable {
                     // by the kernel and then fail to parse.
                     .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(datagramBytesMax + 1))
                     .option(ChannelOption.MAX_MESSAGES_PER_READ, 64)
-                    .handler(new Inbound(handler, datagramBytesMax));
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            hook.addTo(ch.pipeline());
+                            ch.pipeline().addLast("requests", inbound);
+                        }
+                    });
             if (transports.nativeEpoll()) {
                 bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
             }
