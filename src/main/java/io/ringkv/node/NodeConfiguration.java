@@ -165,8 +165,10 @@ class NodeConfiguration {
 
     /** Told of every ring the node adopts: it ends a handoff, then syncs and drops ranges. */
     @Bean(destroyMethod = "close")
-    RangeSync rangeSync(ClusterState cluster, StorageEngine storage, Replicator replicator, Handoff handoff) {
+    RangeSync rangeSync(ClusterState cluster, StorageEngine storage, Replicator replicator, Handoff handoff,
+            MeterRegistry registry) {
         RangeSync sync = new RangeSync(cluster.selfId(), storage, replicator, handoff);
+        ReplicationMetrics.bind(registry, replicator, sync);
         sync.start(cluster.ring());
         cluster.onAdopted(sync::onRingAdopted);
         return sync;

@@ -72,6 +72,8 @@ public final class RangeSync implements AutoCloseable {
     private final AtomicLong keys = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong failedKeys = new AtomicLong();
+    /** Keys pushed by every sync since start (metrics). */
+    private final AtomicLong keysPushedTotal = new AtomicLong();
     // Guarded by this.
     private Ring lastRing;
     private volatile Plan plan;
@@ -136,6 +138,16 @@ public final class RangeSync implements AutoCloseable {
         Plan p = plan;
         return new Status(p == null ? 0 : p.ring().epoch(), state, p == null ? 0 : p.ranges().size(), rangesDone.get(),
                 keys.get(), bytes.get(), failedKeys.get(), error);
+    }
+
+    /** Keys pushed to replicas by every sync since the node started. */
+    public long keysPushedTotal() {
+        return keysPushedTotal.get();
+    }
+
+    /** Ranges of the running sync not yet done (0 when in step). */
+    public int rangesRemaining() {
+        return remaining.size();
     }
 
     /** Starts the sync of the current ring again if it failed; returns the status. */
@@ -213,6 +225,7 @@ public final class RangeSync implements AutoCloseable {
                     replicator.push(key, p.ring(), replicas).whenComplete((ok, failure) -> {
                         if (Boolean.TRUE.equals(ok)) {
                             keys.incrementAndGet();
+                            keysPushedTotal.incrementAndGet();
                             bytes.addAndGet(size);
                         } else {
                             failedKeys.incrementAndGet();

@@ -142,8 +142,8 @@ public final class Replicator {
         return replicate(key, state, ring, replicas);
     }
 
-    /** Whether the primary must push before it reads (tests and status). */
-    int suspectKeys() {
+    /** Keys whose state here may be on some replicas only: their next read pushes first. */
+    public int suspectKeys() {
         return suspects.size();
     }
 
