@@ -243,18 +243,24 @@ public final class EcsProcess implements AutoCloseable {
         return up;
     }
 
-    /**
-     * {@code GET /api/v1/node} of every UP node of a cluster view (with the cluster's token),
-     * parsed, by node id.
-     */
+    /** {@code GET /api/v1/node} of every UP node of a cluster view, parsed, by node id. */
     public java.util.Map<String, JsonNode> nodeStatuses(JsonNode cluster) {
+        return getFromUpNodes(cluster, "/api/v1/node");
+    }
+
+    /** {@code GET /api/v1/node/repair} (the node's range sync) of every UP node, by node id. */
+    public java.util.Map<String, JsonNode> nodeRepairs(JsonNode cluster) {
+        return getFromUpNodes(cluster, "/api/v1/node/repair");
+    }
+
+    /** A GET on the REST port of every UP node of a cluster view, with the cluster's token, parsed. */
+    private java.util.Map<String, JsonNode> getFromUpNodes(JsonNode cluster, String path) {
         java.util.Map<String, JsonNode> out = new java.util.TreeMap<>();
         for (JsonNode node : cluster.path("nodes")) {
             if (!node.path("status").asString().equals("UP")) {
                 continue;
             }
-            URI uri = URI.create("http://" + node.path("host").asString() + ":" + node.path("restPort").asInt()
-                    + "/api/v1/node");
+            URI uri = URI.create("http://" + node.path("host").asString() + ":" + node.path("restPort").asInt() + path);
             try {
                 var response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
                         .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofString());
