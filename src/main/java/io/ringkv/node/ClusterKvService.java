@@ -25,7 +25,10 @@ import org.slf4j.LoggerFactory;
  * client (one that sets {@code ringEpoch}) is answered NOT_RESPONSIBLE with this node's ring
  * instead, so that it can go to the owner directly from then on.
  *
- * <p>Without a ring the node owns every key, as a lone node does.
+ * <p>Without a ring the node owns every key, as a lone node does. A cluster member acts as owner
+ * only while it holds its ECS's lease ({@link ClusterState#leaseValid()}); without one it answers
+ * OVERLOAD for its own keys: it may have been declared failed and its keys given to others, and it
+ * learns which within a heartbeat or two.
  */
 final class ClusterKvService implements KvService {
     private static final Logger log = LoggerFactory.getLogger(ClusterKvService.class);
@@ -39,6 +42,12 @@ final class ClusterKvService implements KvService {
     private static final KVResponse NO_RING_YET = KVResponse.newBuilder()
             .setErrCode(ErrorCode.OVERLOAD.code())
             .setOverloadWaitTime(200)
+            .build();
+    /** An owner without a lease: retry after about one heartbeat, by when it has one again or a new ring. */
+    static final int NO_LEASE_WAIT_MS = 250;
+    private static final KVResponse NO_LEASE = KVResponse.newBuilder()
+            .setErrCode(ErrorCode.OVERLOAD.code())
+            .setOverloadWaitTime(NO_LEASE_WAIT_MS)
             .build();
     private static final KVResponse MOVING_LOCKED = KVResponse.newBuilder()
             .setErrCode(ErrorCode.WRITE_LOCKED.code())
@@ -91,6 +100,9 @@ final class ClusterKvService implements KvService {
         long position = RingPosition.of(request.getKey().toByteArray());
         Member owner = ring.ownerOf(position);
         if (owner.id().equals(cluster.selfId())) {
+            if (!cluster.leaseValid()) {
+                return done(NO_LEASE);
+            }
             return command == Command.GET ? local.execute(request, origin) : gatedWrite(request, origin, position);
         }
         if (request.hasRingEpoch() || request.hasOrigin()) {
