@@ -2,6 +2,7 @@ package io.ringkv.cluster;
 
 import io.ringkv.ring.Ring;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
@@ -12,12 +13,17 @@ import java.util.function.Consumer;
  * forward: a snapshot is adopted only when its epoch is higher than the current one, so a late or
  * repeated push is harmless.
  *
+ * <p>A cluster member acts as owner of its keys only while it holds a {@link Lease} from its ECS
+ * (renewed by heartbeats, which carry this process's {@link #incarnation()}); a lone node needs none.
+ *
  * <p>Thread-safe. Listeners run on the adopting thread, after the new ring is visible, in
  * registration order; they must not block for long.
  */
 public final class ClusterState {
     private final String selfId;
     private final boolean clustered;
+    private final String incarnation = newIncarnation();
+    private final Lease lease;
     private final List<Consumer<Ring>> listeners = new CopyOnWriteArrayList<>();
     private volatile Ring ring;
 
@@ -27,9 +33,15 @@ public final class ClusterState {
      * @param known the ring it last knew (persisted across restarts), or null
      */
     public ClusterState(String selfId, boolean clustered, Ring known) {
+        this(selfId, clustered, known, clustered ? Lease.fromEcs(System::nanoTime) : Lease.notRequired());
+    }
+
+    /** As above, with the lease given (tests drive its clock). */
+    public ClusterState(String selfId, boolean clustered, Ring known, Lease lease) {
         this.selfId = selfId;
         this.clustered = clustered;
         this.ring = known;
+        this.lease = lease;
     }
 
     /** A lone node: no ECS, no ring, every key its own. */
@@ -44,6 +56,23 @@ public final class ClusterState {
 
     public String selfId() {
         return selfId;
+    }
+
+    /**
+     * This process's name in heartbeats: chosen at start, so that the ECS tells a restarted node
+     * (which must be fenced with a new epoch) from one that kept running.
+     */
+    public String incarnation() {
+        return incarnation;
+    }
+
+    public Lease lease() {
+        return lease;
+    }
+
+    /** Whether this node may act as owner of its keys now (always, for a lone node). */
+    public boolean leaseValid() {
+        return lease.valid();
     }
 
     /** The current ring, or null when this node has none. */
@@ -91,5 +120,10 @@ public final class ClusterState {
 
     public void onAdopted(Consumer<Ring> listener) {
         listeners.add(listener);
+    }
+
+    /** Start time (base 36 milliseconds) and 32 random bits: unique across restarts of one node. */
+    private static String newIncarnation() {
+        return Long.toString(System.currentTimeMillis(), 36) + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 }

@@ -47,6 +47,8 @@ public record RingKvProperties(
      *     learns the ring from it and takes part in the cluster; empty means a lone node
      * @param respPort TCP port of the RESP2 (Redis protocol) listener; its default sits beside the
      *     node's other 431xx ports and away from a Redis server's 6379; 0 turns it off
+     * @param heartbeatInterval time between the node's heartbeats to its ECS; each acknowledged one
+     *     renews the node's lease, so it must stay well under the lease (the ECS's failure-timeout / 2)
      */
     public record Node(
             @DefaultValue("") String id,
@@ -57,7 +59,8 @@ public record RingKvProperties(
             @NotNull @DefaultValue("128MB") DataSize replyCacheSize,
             @Min(1) @Max(1_000_000) @DefaultValue("8192") int inflightMax,
             @NotNull @DefaultValue("") String ecs,
-            @Min(0) @Max(65535) @DefaultValue("43379") int respPort) {
+            @Min(0) @Max(65535) @DefaultValue("43379") int respPort,
+            @NotNull @DefaultValue("500ms") Duration heartbeatInterval) {
 
         public String idOrDefault() {
             return id.isBlank() ? "node-" + port : id;
@@ -66,6 +69,11 @@ public record RingKvProperties(
         @AssertTrue(message = "ringkv.node.resp-port must differ from ringkv.node.port (which TCP uses already)")
         public boolean isRespPortDistinct() {
             return respPort != port;
+        }
+
+        @AssertTrue(message = "ringkv.node.heartbeat-interval must be between 50ms and 10s")
+        public boolean isHeartbeatIntervalValid() {
+            return within(heartbeatInterval, Duration.ofMillis(50), Duration.ofSeconds(10));
         }
 
         @AssertTrue(message = "ringkv.node.reply-cache-ttl must be between 1s and 10m")
@@ -234,6 +242,8 @@ public record RingKvProperties(
      * @param shutdownGrace how long a removed node may take to exit before SIGTERM, then SIGKILL
      * @param tickInterval time between the ECS's background rounds (re-publishing the ring to
      *     nodes that missed it, marking nodes UP or DOWN)
+     * @param failureTimeout a ring member not heard from (no heartbeat) for this long is declared
+     *     FAILED and a ring without it is published; nodes hold a lease of half of it
      */
     public record Ecs(
             @NotNull @DefaultValue("local") Launcher launcher,
@@ -249,7 +259,8 @@ public record RingKvProperties(
             @NotNull @DefaultValue("60s") Duration nodeStartTimeout,
             @NotNull @DefaultValue("5s") Duration nodeRequestTimeout,
             @NotNull @DefaultValue("10s") Duration shutdownGrace,
-            @NotNull @DefaultValue("2s") Duration tickInterval) {
+            @NotNull @DefaultValue("2s") Duration tickInterval,
+            @NotNull @DefaultValue("3s") Duration failureTimeout) {
 
         @AssertTrue(message = "ringkv.ecs.initial-nodes must not exceed ringkv.ecs.nodes-max")
         public boolean isInitialNodesValid() {
@@ -279,6 +290,11 @@ public record RingKvProperties(
         @AssertTrue(message = "ringkv.ecs.tick-interval must be between 100ms and 1m")
         public boolean isTickIntervalValid() {
             return within(tickInterval, Duration.ofMillis(100), Duration.ofMinutes(1));
+        }
+
+        @AssertTrue(message = "ringkv.ecs.failure-timeout must be between 500ms and 10m")
+        public boolean isFailureTimeoutValid() {
+            return within(failureTimeout, Duration.ofMillis(500), Duration.ofMinutes(10));
         }
 
         @AssertTrue(message = "ringkv.ecs.node-port-base, node-rest-port-base and node-resp-port-base must be at"

@@ -3,6 +3,7 @@ package io.ringkv.ecs;
 import io.ringkv.ring.Ring;
 import io.ringkv.ring.TokenRange;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The cluster as {@code GET /api/v1/cluster} shows it: every known node with its status and share
@@ -19,18 +20,23 @@ public record ClusterView(long epoch, int vnodes, String launcher, String operat
      * @param pid process id when the local launcher runs it, else null
      * @param share fraction of the ring it owns as primary (0 when not a member)
      * @param ranges how many token ranges it owns
+     * @param incarnation the process its heartbeats come from (chosen at each start), null before the first
+     * @param heartbeatAgeMs time since its last heartbeat reached this ECS, null when none has
      */
     public record NodeView(String id, String host, int port, int restPort, int respPort, NodeStatus status, Long pid,
-            String logFile, String dataDir, double share, int ranges) {}
+            String logFile, String dataDir, double share, int ranges, String incarnation, Long heartbeatAgeMs) {}
 
-    public static ClusterView of(ClusterState state, String launcher, String operation) {
+    /** @param heartbeatAgeMs time since a node's last heartbeat, by id, or null */
+    public static ClusterView of(ClusterState state, String launcher, String operation,
+            Function<String, Long> heartbeatAgeMs) {
         Ring ring = state.currentRing();
         List<NodeView> nodes = state.nodes().stream()
                 .sorted(java.util.Comparator.comparing(NodeRecord::id))
                 .map(n -> {
                     List<TokenRange> ranges = ring.rangesOf(n.id());
                     return new NodeView(n.id(), n.host(), n.port(), n.restPort(), n.respPort(), n.status(), n.pid(), n.logFile(),
-                            n.dataDir(), ranges.stream().mapToDouble(TokenRange::share).sum(), ranges.size());
+                            n.dataDir(), ranges.stream().mapToDouble(TokenRange::share).sum(), ranges.size(), n.incarnation(),
+                            heartbeatAgeMs.apply(n.id()));
                 })
                 .toList();
         return new ClusterView(ring.epoch(), ring.vnodes(), launcher, operation, nodes);

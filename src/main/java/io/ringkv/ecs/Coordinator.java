@@ -31,8 +31,13 @@ import org.slf4j.LoggerFactory;
  * new ring is persisted, after every source reported READY; recovery after a crash finishes a
  * committed change (publishes it) and rolls back one that was not (aborts the handoffs).
  *
+ * <p>Failures are {@link Failover}'s: heartbeats, the failure detector's {@link #failureRound()},
+ * and FAILOVER operations, which run on {@code failoverWorker} beside the one ring change at a time
+ * and cancel it (see there).
+ *
  * <p>Thread-safe: request threads submit and read; the worker runs operations; a timer calls
- * {@link #tick()}. State is guarded by {@code lock}; no node is called while holding it.
+ * {@link #tick()}, another {@link #failureRound()}. State is guarded by {@code lock}; no node is
+ * called while holding it.
  */
 public final class Coordinator {
     private static final Logger log = LoggerFactory.getLogger(Coordinator.class);
@@ -47,14 +52,20 @@ public final class Coordinator {
      * @param nodeStartTimeout how long a launched node may take to become ready
      * @param shutdownGrace how long a removed node may take to exit before it is stopped
      * @param gainerPublishTimeout how long publishing to a node that gains ranges is retried
+     * @param failureTimeout a member not heard from for this long is declared failed; nodes hold
+     *     leases of half of it (a failover's repair is bounded by handoffTimeout, like a handoff)
      * @param replicationFactor copies of every key, written into every ring
      */
     public record Settings(int vnodes, int initialNodes, int nodesMax, Duration handoffTimeout, Duration poll,
-            Duration nodeStartTimeout, Duration shutdownGrace, Duration gainerPublishTimeout, int replicationFactor) {}
+            Duration nodeStartTimeout, Duration shutdownGrace, Duration gainerPublishTimeout,
+            Duration failureTimeout, int replicationFactor) {}
 
-    /** Told of every finished operation (metrics). */
+    /** Told of every finished operation and every failure detected (metrics). */
     public interface OperationListener {
         void finished(OperationView operation);
+
+        /** A member was declared failed, or restarted, and a ring was committed for it. */
+        default void detected(Detection.Cause cause) {}
     }
 
     private final Settings settings;
@@ -66,11 +77,14 @@ public final class Coordinator {
     private final Executor worker;
     private final OperationListener listener;
     private final HandoffDriver driver;
+    private final Failover failover;
     private final Object lock = new Object();
-    /** Guarded by lock. */
-    private ClusterState state;
+    /** Written under lock; volatile so that heartbeats read it without waiting for a save. */
+    private volatile ClusterState state;
     /** Id of the queued or running operation, null when idle. Guarded by lock. */
     private String active;
+    /** The handle of that operation, through which a failover cancels it. */
+    private volatile OperationRun activeRun;
     /** Highest ring epoch each node is known to have adopted; a node below the ring's epoch is pushed again. */
     private final Map<String, Long> confirmedEpochs = new ConcurrentHashMap<>();
     /** The last failure logged per node, so that a node that stays down is logged once, not every tick. */
@@ -83,8 +97,12 @@ public final class Coordinator {
     private Instant bootRetryAt;
     private Duration bootRetryWait = BOOT_RETRY_FIRST;
 
+    /**
+     * @param worker runs the ring changes, one at a time
+     * @param failoverWorker runs FAILOVER operations, so that none waits behind a ring change
+     */
     public Coordinator(Settings settings, StateStore store, NodeClient nodes, Launcher launcher, InstantSource clock,
-            Pacer pacer, Executor worker, OperationListener listener) {
+            Pacer pacer, Executor worker, Executor failoverWorker, OperationListener listener) {
         this.settings = settings;
         this.store = store;
         this.nodes = nodes;
@@ -93,8 +111,17 @@ public final class Coordinator {
         this.pacer = pacer;
         this.worker = worker;
         this.listener = listener;
-        this.driver = new HandoffDriver(nodes, clock, pacer, settings.handoffTimeout(), settings.poll(),
+        // Waits of a ring change end early when a failover cancels it.
+        Pacer cancellable = duration -> {
+            checkCancelled();
+            pacer.pause(duration);
+        };
+        this.driver = new HandoffDriver(nodes, clock, cancellable, settings.handoffTimeout(), settings.poll(),
                 settings.gainerPublishTimeout());
+        this.failover = new Failover(this,
+                new FailureDetector(settings.failureTimeout(), Failover.roundInterval(settings.failureTimeout())),
+                new RepairDriver(nodes, clock, pacer, settings.handoffTimeout(), settings.poll()), nodes, clock,
+                failoverWorker);
         this.state = store.load().orElseGet(() -> ClusterState.empty(settings.vnodes(), settings.replicationFactor()));
         if (state.ring().vnodes() != settings.vnodes()) {
             // Tokens derive from ids and vnodes: changing vnodes under a running cluster would move
@@ -115,9 +142,37 @@ public final class Coordinator {
     // ---------------------------------------------------------------------------------- reading
 
     public ClusterView cluster() {
+        Instant now = clock.instant();
         synchronized (lock) {
-            return ClusterView.of(state, launcher.canLaunch() ? "local" : "static", active);
+            String under = failover.operationLocked() != null ? failover.operationLocked() : active;
+            return ClusterView.of(state, launcher.canLaunch() ? "local" : "static", under,
+                    id -> failover.detector().sinceHeard(id, now).map(Duration::toMillis).orElse(null));
         }
+    }
+
+    /**
+     * A node's heartbeat: recorded for the failure detector; the reply carries the ring epoch and
+     * says whether the node's lease is renewed. Never blocks on the disk or a node.
+     */
+    public HeartbeatReply heartbeat(String id, String incarnation, long epoch) {
+        return failover.heartbeat(id, incarnation, epoch);
+    }
+
+    /** Members heard from within the failure timeout and not declared failed. */
+    public int liveMembers() {
+        return failover.liveMembers();
+    }
+
+    /**
+     * One round of failure detection (see {@link Failover#round}); call every {@link
+     * #failureRoundInterval()} from a thread of its own. Blocks only on persisting the state.
+     */
+    public void failureRound() {
+        failover.round();
+    }
+
+    public Duration failureRoundInterval() {
+        return Failover.roundInterval(settings.failureTimeout());
     }
 
     public Ring ring() {
@@ -268,13 +323,18 @@ public final class Coordinator {
         }
     }
 
-    /** Queues the operation, or refuses with CONFLICT while another is queued or running. */
+    /**
+     * Queues the operation, or refuses with CONFLICT while another (or a FAILOVER) is queued or
+     * running.
+     */
     private OperationView submit(OperationKind kind, List<String> nodeIds, int requested,
             Consumer<OperationRun> body) {
         OperationView queued;
+        OperationRun run;
         synchronized (lock) {
-            if (active != null) {
-                OperationView other = state.operation(active).orElseThrow();
+            String busy = active != null ? active : failover.operationLocked();
+            if (busy != null) {
+                OperationView other = state.operation(busy).orElseThrow();
                 throw new ClusterException(Kind.CONFLICT, "operation " + other.id() + " (" + other.kind() + ") is "
                         + other.state() + "; one ring change at a time: poll GET /api/v1/operations/" + other.id());
             }
@@ -282,9 +342,11 @@ public final class Coordinator {
             queued = OperationView.queued(id, kind, nodeIds, requested, state.ring().epoch(), clock.instant());
             commit(state.withNextOperationNumber(state.nextOperationNumber() + 1).withOperation(queued));
             active = id;
+            run = new OperationRun(id, change -> updateOperation(id, change));
+            activeRun = run;
         }
         try {
-            worker.execute(() -> run(queued.id(), body));
+            worker.execute(() -> run(run, body));
         } catch (RuntimeException rejected) {
             finish(queued.id(), OperationState.FAILED, "not started: " + rejected);
             throw rejected;
@@ -292,12 +354,13 @@ public final class Coordinator {
         return queued;
     }
 
-    private void run(String id, Consumer<OperationRun> body) {
-        OperationRun run = new OperationRun(id, this::updateActive);
+    private void run(OperationRun run, Consumer<OperationRun> body) {
+        String id = run.id();
         synchronized (lock) {
             commit(state.withOperation(state.operation(id).orElseThrow().running(clock.instant())));
         }
         try {
+            run.checkCancelled();
             body.accept(run);
             finish(id, OperationState.SUCCEEDED, "done");
         } catch (RuntimeException e) {
@@ -307,20 +370,24 @@ public final class Coordinator {
         }
     }
 
-    private void finish(String id, OperationState result, String step) {
+    void finish(String id, OperationState result, String step) {
         OperationView done;
         synchronized (lock) {
             done = state.operation(id).orElseThrow().finished(result, step, clock.instant());
-            active = null;
+            if (id.equals(active)) {
+                active = null;
+                activeRun = null;
+            }
             commitQuietly(state.withOperation(done));
         }
         log.info("{} {} {}", id, done.kind(), result);
         listener.finished(done);
     }
 
-    private OperationView updateActive(UnaryOperator<OperationView> change) {
+    /** Replaces an operation's snapshot in memory (persisted with the next commit). */
+    OperationView updateOperation(String id, UnaryOperator<OperationView> change) {
         synchronized (lock) {
-            OperationView next = change.apply(state.operation(active).orElseThrow());
+            OperationView next = change.apply(state.operation(id).orElseThrow());
             state = state.withOperation(next);
             return next;
         }
@@ -372,6 +439,40 @@ public final class Coordinator {
         }
     }
 
+    /** Re-admits a FAILED node that is heard from again (the failure detector asks): a normal add. */
+    OperationView readmit(String id) {
+        return submit(OperationKind.ADMIT_NODE, List.of(id), 1, run -> readmit(run, id));
+    }
+
+    /**
+     * The node keeps its record (id, ports, data directory); its process may be a new one, whose
+     * pid the ECS takes over. On failure it is FAILED again and the detector tries later.
+     */
+    private void readmit(OperationRun run, String id) {
+        NodeRecord failed = node(id);
+        if (failed.status() != NodeStatus.FAILED) {
+            throw new OperationFailure("node " + id + " is " + failed.status() + ", not FAILED");
+        }
+        run.step("re-admitting node " + id + ", declared FAILED and heard from again");
+        try {
+            NodeClient.NodeInfo info = nodes.info(failed.member());
+            if (!info.id().equals(id)) {
+                throw new OperationFailure("the node at " + failed.host() + ":" + failed.restPort() + " is '"
+                        + info.id() + "', not '" + id + "'");
+            }
+            NodeRecord node = failed.withStatus(NodeStatus.JOINING)
+                    .withPid(failed.local() && info.pid() > 0 ? Long.valueOf(info.pid()) : failed.pid());
+            launcher.adopt(node);
+            update(s -> s.withNode(node));
+            awaitReady(run, List.of(node));
+            join(run, List.of(node));
+        } catch (RuntimeException e) {
+            update(s -> s.ring().members().stream().anyMatch(m -> m.id().equals(id)) ? s
+                    : s.node(id).map(n -> s.withNode(n.withStatus(NodeStatus.FAILED))).orElse(s));
+            throw e;
+        }
+    }
+
     /** Gives ready, not yet member, nodes their ranges in one ring change. */
     private void join(OperationRun run, List<NodeRecord> newcomers) {
         RingChange change = RingChange.adding(ring(), newcomers.stream().map(NodeRecord::member).toList());
@@ -386,7 +487,9 @@ public final class Coordinator {
             try {
                 change(run, RingChange.removing(ring, id));
             } catch (RuntimeException e) {
-                update(s -> s.withNode(node(id).withStatus(NodeStatus.UP)));
+                // Unless a failover declared it FAILED meanwhile: that stands.
+                update(s -> s.node(id).filter(n -> n.status() == NodeStatus.LEAVING)
+                        .map(n -> s.withNode(n.withStatus(NodeStatus.UP))).orElse(s));
                 throw e;
             }
         }
@@ -439,23 +542,45 @@ public final class Coordinator {
 
     /**
      * One ring change: hand off, commit (persist the new ring: the point of no return), publish.
-     * Joining nodes become UP at the commit.
+     * Joining nodes become UP at the commit. A change whose ring was replaced meanwhile (a failover
+     * published a newer one) does not commit: its handoff is aborted. One cancelled while publishing
+     * stops publishing (the nodes pull the ring) and goes on.
      */
     private void change(OperationRun run, RingChange change) {
         long epoch = change.after().epoch();
-        run.toEpoch(epoch);
-        persistActive();
+        synchronized (lock) {
+            if (state.ring().epoch() != change.before().epoch()) {
+                throw new OperationFailure("the ring moved to epoch " + state.ring().epoch() + " while planning epoch "
+                        + epoch);
+            }
+            run.toEpoch(epoch);
+            commit(state);
+        }
         OperationView before = run.view();
         driver.handOff(run, change, before.keysMoved(), before.bytesMoved());
-        update(s -> {
-            ClusterState next = s.withRing(change.after());
-            for (Member joining : change.joining()) {
-                next = next.withNode(next.node(joining.id()).orElseThrow().withStatus(NodeStatus.UP));
-            }
-            return next;
-        });
+        try {
+            update(s -> {
+                if (s.ring().epoch() != change.before().epoch()) {
+                    throw new OperationFailure("not committed: the ring moved from epoch " + change.before().epoch()
+                            + " to " + s.ring().epoch() + " during the handoff (a failover); rolled back");
+                }
+                ClusterState next = s.withRing(change.after());
+                for (Member joining : change.joining()) {
+                    next = next.withNode(next.node(joining.id()).orElseThrow().withStatus(NodeStatus.UP));
+                }
+                return next;
+            });
+        } catch (RuntimeException e) {
+            // The sources are READY, their outgoing ranges write-locked: unlock them.
+            driver.abort(run, change.sources());
+            throw e;
+        }
+        failover.joined(change.joining());
         try {
             driver.publish(run, change, (id, e) -> confirmedEpochs.merge(id, e, Math::max));
+        } catch (OperationFailure cancelled) {
+            run.error("publishing epoch " + epoch + " stopped: " + cancelled.getMessage()
+                    + "; the ring is committed and the nodes pull it");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new OperationFailure("interrupted while publishing epoch " + epoch
@@ -588,10 +713,9 @@ public final class Coordinator {
         return driver;
     }
 
+    /** The latest committed state, without waiting for the lock (heartbeats read it). */
     ClusterState state() {
-        synchronized (lock) {
-            return state;
-        }
+        return state;
     }
 
     NodeRecord node(String id) {
@@ -619,7 +743,13 @@ public final class Coordinator {
         confirmedEpochs.merge(id, epoch, Math::max);
     }
 
+    /** The epoch a node's heartbeat says it routes by: lower after a restart, so the tick pushes the ring again. */
+    void reported(String id, long epoch) {
+        confirmedEpochs.put(id, epoch);
+    }
+
     void pause(Duration duration) {
+        checkCancelled();
         try {
             pacer.pause(duration);
         } catch (InterruptedException e) {
@@ -628,10 +758,80 @@ public final class Coordinator {
         }
     }
 
-    private void persistActive() {
-        synchronized (lock) {
-            commit(state);
+    /** Throws OperationFailure when a failover cancelled the ring change running on this thread. */
+    private void checkCancelled() {
+        OperationRun run = activeRun;
+        if (run != null) {
+            run.checkCancelled();
         }
+    }
+
+    // ------------------------------------------------------------------------ helpers for failover
+
+    boolean started() {
+        return ecsUrl != null;
+    }
+
+    /** Whether a RECOVER operation is queued or running. */
+    boolean recovering() {
+        synchronized (lock) {
+            return active != null && state.operation(active).map(o -> o.kind() == OperationKind.RECOVER).orElse(false);
+        }
+    }
+
+    /**
+     * The epoch a new ring must exceed: the ring's, or the target of a ring change under way, so
+     * that no two different rings ever carry the same epoch.
+     */
+    long epochFloor() {
+        synchronized (lock) {
+            long floor = state.ring().epoch();
+            if (active != null) {
+                floor = Math.max(floor, state.operation(active).map(OperationView::toEpoch).orElse(floor));
+            }
+            return floor;
+        }
+    }
+
+    /** Cancels the ring change under way, if any; it stops at its next wait. */
+    void cancelActive(String why) {
+        OperationRun run = activeRun;
+        if (run != null) {
+            run.cancel(why);
+        }
+    }
+
+    /** Runs {@code body} under the state lock. */
+    <T> T locked(java.util.function.Supplier<T> body) {
+        synchronized (lock) {
+            return body.get();
+        }
+    }
+
+    /**
+     * Applies a change and persists it; then, still under the lock and only if it was saved, runs
+     * {@code then}. The state stays as it was if the disk refuses.
+     */
+    void update(UnaryOperator<ClusterState> change, Runnable then) {
+        synchronized (lock) {
+            commit(change.apply(state));
+            then.run();
+        }
+    }
+
+    /** Like {@link #update}, but keeps the change in memory even if the disk refuses it. */
+    void updateQuietly(UnaryOperator<ClusterState> change) {
+        synchronized (lock) {
+            commitQuietly(change.apply(state));
+        }
+    }
+
+    long confirmedEpoch(String id) {
+        return confirmedEpochs.getOrDefault(id, -1L);
+    }
+
+    void detected(Detection.Cause cause) {
+        listener.detected(cause);
     }
 
     /** Guarded by lock. */

@@ -68,21 +68,40 @@ public final class HttpNodeClient implements NodeClient {
     public HandoffStatus handoff(Member node) {
         String what = "GET /api/v1/node/handoff";
         JsonNode body = parse(node, what, call(node, "GET", "/api/v1/node/handoff", null, Set.of(200)));
-        String state = body.path("state").asString("");
-        try {
-            return new HandoffStatus(HandoffState.valueOf(state), body.path("targetEpoch").asLong(0),
-                    body.path("keysSent").asLong(0), body.path("bytesSent").asLong(0),
-                    body.path("error").isNull() ? null : body.path("error").asString(null),
-                    body.path("ranges").asInt(0), body.path("rangesDone").asInt(0));
-        } catch (IllegalArgumentException e) {
-            throw new NodeCallException("node " + node.id() + " answered " + what + " with unknown state '"
-                    + state + "'", 200, e);
-        }
+        return new HandoffStatus(state(node, what, body, HandoffState.class), body.path("targetEpoch").asLong(0),
+                body.path("keysSent").asLong(0), body.path("bytesSent").asLong(0),
+                body.path("error").isNull() ? null : body.path("error").asString(null),
+                body.path("ranges").asInt(0), body.path("rangesDone").asInt(0));
     }
 
     @Override
     public void abortHandoff(Member node) {
         call(node, "DELETE", "/api/v1/node/handoff", null, Set.of(200, 204));
+    }
+
+    @Override
+    public void startRepair(Member node, long epoch) {
+        call(node, "POST", "/api/v1/node/repair", json.writeValueAsString(Map.of("epoch", epoch)), Set.of(200, 202));
+    }
+
+    @Override
+    public RepairStatus repair(Member node) {
+        String what = "GET /api/v1/node/repair";
+        JsonNode body = parse(node, what, call(node, "GET", "/api/v1/node/repair", null, Set.of(200)));
+        return new RepairStatus(body.path("epoch").asLong(0), state(node, what, body, RepairState.class),
+                body.path("ranges").asInt(0), body.path("rangesDone").asInt(0), body.path("keys").asLong(0),
+                body.path("bytes").asLong(0), body.path("error").isString() ? body.path("error").asString() : null);
+    }
+
+    /** The body's {@code state}, one of {@code type}'s names; anything else is the node's error. */
+    private static <E extends Enum<E>> E state(Member node, String what, JsonNode body, Class<E> type) {
+        String state = body.path("state").asString("");
+        try {
+            return Enum.valueOf(type, state);
+        } catch (IllegalArgumentException e) {
+            throw new NodeCallException("node " + node.id() + " answered " + what + " with unknown state '"
+                    + state + "'", 200, e);
+        }
     }
 
     @Override

@@ -80,7 +80,7 @@ public final class LocalLauncher implements Launcher {
         Path nodes = settings.dataDir().resolve("nodes");
         NodeRecord record = new NodeRecord(id, settings.host(), port, restPort, NodeStatus.JOINING, null,
                 nodes.resolve(id + ".log").toAbsolutePath().toString(),
-                nodes.resolve(id).toAbsolutePath().toString(), true, respPort);
+                nodes.resolve(id).toAbsolutePath().toString(), true, respPort, null);
         return start(record, ecsUrl);
     }
 

@@ -41,6 +41,30 @@ public interface NodeClient {
         }
     }
 
+    /** The states of a node's repair, as the node reports them. */
+    enum RepairState {
+        RUNNING,
+        DONE,
+        FAILED
+    }
+
+    /**
+     * A node's repair towards ring {@code epoch} ({@code GET /api/v1/node/repair}): of its
+     * {@code ranges} to check, {@code rangesDone} are; {@code keys} and {@code bytes} were copied.
+     *
+     * @param error why it FAILED, else null
+     */
+    record RepairStatus(long epoch, RepairState state, int ranges, int rangesDone, long keys, long bytes,
+            String error) {
+        /** Share of the ranges repaired, 0..1; a DONE repair is complete. */
+        double done() {
+            if (state == RepairState.DONE) {
+                return 1;
+            }
+            return ranges == 0 ? 0 : (double) rangesDone / ranges;
+        }
+    }
+
     /** {@code GET /api/v1/node}. */
     NodeInfo info(Member node);
 
@@ -61,6 +85,16 @@ public interface NodeClient {
 
     /** {@code DELETE /api/v1/node/handoff}: unlock and forget the handoff. */
     void abortHandoff(Member node);
+
+    /**
+     * {@code POST /api/v1/node/repair {"epoch": E}}: the node starts, or joins if it runs already,
+     * its repair towards ring epoch {@code epoch}: every range the ring gives it gets its replicas
+     * back. Answers 202.
+     */
+    void startRepair(Member node, long epoch);
+
+    /** {@code GET /api/v1/node/repair}. */
+    RepairStatus repair(Member node);
 
     /** {@code POST /api/v1/node/shutdown}: the node exits cleanly soon after answering. */
     void shutdown(Member node);

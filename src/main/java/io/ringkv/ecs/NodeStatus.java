@@ -12,5 +12,11 @@ public enum NodeStatus {
     /** In the ring, but its data is being moved away by a running removal. */
     LEAVING,
     /** In the ring, but it did not answer the ECS's last call. */
-    DOWN
+    DOWN,
+    /**
+     * Declared failed: no heartbeat for {@code ringkv.ecs.failure-timeout}, so a ring without it was
+     * published. Kept (with its ports, data directory and id) so that it is re-admitted by an add
+     * when it is heard from again; {@code DELETE /nodes/{id}} forgets it.
+     */
+    FAILED
 }

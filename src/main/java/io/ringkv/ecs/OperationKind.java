@@ -13,5 +13,11 @@ public enum OperationKind {
     /** Re-publish the ring and re-run handoff with the current members. */
     REBALANCE,
     /** Re-adopt the nodes of a persisted state after the ECS restarted. */
-    RECOVER
+    RECOVER,
+    /**
+     * Started by the failure detector, never by a request: publish a ring without the members that
+     * fell silent (or the same members under a new epoch when one restarted with a new
+     * incarnation), then drive the live nodes' repair towards it.
+     */
+    FAILOVER
 }

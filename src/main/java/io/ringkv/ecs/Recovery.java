@@ -14,9 +14,12 @@ import java.util.List;
  *   <li>A member that answers at its REST port with its own id is re-adopted as it runs (same
  *       process, its pid taken from the node). A local member that does not answer is relaunched
  *       on its ports and data directory; a static one is marked DOWN until it registers again.
+ *       Nodes declared FAILED are neither relaunched nor forgotten: the failure detector re-admits
+ *       them when they heartbeat again.
  *   <li>The interrupted operation is finished if its ring change was committed (the persisted
  *       ring has the epoch it was publishing) and rolled back otherwise: every member's handoff is
- *       aborted, so nothing stays write-locked and the old ring stays in force.
+ *       aborted, so nothing stays write-locked and the old ring stays in force. An interrupted
+ *       FAILOVER ends FAILED: its ring was committed with it, its repair is not resumed.
  *   <li>Nodes outside the ring (joining under a rolled-back change, or leaving under a committed
  *       one) are shut down and forgotten.
  * </ul>
@@ -70,7 +73,7 @@ final class Recovery {
             settle(run, operation, ring);
         }
         for (NodeRecord node : coordinator.state().nodes()) {
-            if (ring.member(node.id()).isEmpty()) {
+            if (ring.member(node.id()).isEmpty() && node.status() != NodeStatus.FAILED) {
                 retire(run, node);
             }
         }
@@ -90,7 +93,12 @@ final class Recovery {
         boolean committed = operation.toEpoch() > operation.fromEpoch() && ring.epoch() == operation.toEpoch();
         OperationView done;
         var now = coordinator.now();
-        if (committed) {
+        if (operation.kind() == OperationKind.FAILOVER) {
+            // Its ring was committed with the operation itself; what the restart cut short is the repair.
+            done = operation.withError("interrupted by an ECS restart during its repair; the ring at epoch "
+                    + operation.toEpoch() + " stays and " + run.id() + " published it again, but the repair did not"
+                    + " finish").finished(OperationState.FAILED, "interrupted by " + run.id(), now);
+        } else if (committed) {
             OperationState result = operation.kind() == OperationKind.SCALE ? OperationState.FAILED
                     : OperationState.SUCCEEDED;
             done = operation.withError("interrupted by an ECS restart after the ring at epoch " + ring.epoch()

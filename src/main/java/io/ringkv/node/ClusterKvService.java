@@ -28,7 +28,10 @@ import org.slf4j.LoggerFactory;
  * client (one that sets {@code ringEpoch}) is answered NOT_RESPONSIBLE with this node's ring
  * instead, so that it can go to the owner directly from then on.
  *
- * <p>Without a ring the node owns every key, as a lone node does.
+ * <p>Without a ring the node owns every key, as a lone node does. A cluster member acts as owner
+ * only while it holds its ECS's lease ({@link ClusterState#leaseValid()}); without one it answers
+ * OVERLOAD for its own keys: it may have been declared failed and its keys given to others, and it
+ * learns which within a heartbeat or two.
  */
 final class ClusterKvService implements KvService {
     private static final Logger log = LoggerFactory.getLogger(ClusterKvService.class);
@@ -42,6 +45,12 @@ final class ClusterKvService implements KvService {
     private static final KVResponse NO_RING_YET = KVResponse.newBuilder()
             .setErrCode(ErrorCode.OVERLOAD.code())
             .setOverloadWaitTime(200)
+            .build();
+    /** An owner without a lease: retry after about one heartbeat, by when it has one again or a new ring. */
+    static final int NO_LEASE_WAIT_MS = 250;
+    private static final KVResponse NO_LEASE = KVResponse.newBuilder()
+            .setErrCode(ErrorCode.OVERLOAD.code())
+            .setOverloadWaitTime(NO_LEASE_WAIT_MS)
             .build();
     private static final KVResponse MOVING_LOCKED = KVResponse.newBuilder()
             .setErrCode(ErrorCode.WRITE_LOCKED.code())
@@ -111,6 +120,9 @@ final class ClusterKvService implements KvService {
             return local.execute(request, origin);
         }
         if (owner.id().equals(cluster.selfId())) {
+            if (!cluster.leaseValid()) {
+                return done(NO_LEASE);
+            }
             return command == Command.GET
                     ? replicator.read(request, ring, replicas, () -> local.execute(request, origin))
                     : gatedWrite(request, origin, position, ring, replicas);

@@ -179,7 +179,8 @@ class NodeConfiguration {
     @ConditionalOnExpression("!'${ringkv.node.ecs:}'.isBlank()")
     EcsLink ecsLink(RingKvProperties properties, AdminToken token, ClusterState cluster, JsonMapper json) {
         var node = properties.node();
-        return new EcsLink(node.ecs(), cluster.selfId(), node.host(), node.port(), token, cluster, json);
+        return new EcsLink(node.ecs(), cluster.selfId(), node.host(), node.port(), token, cluster, json,
+                node.heartbeatInterval());
     }
 
     @Bean

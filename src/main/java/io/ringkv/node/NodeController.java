@@ -1,5 +1,7 @@
 package io.ringkv.node;
 
+import io.ringkv.cluster.ClusterState;
+import io.ringkv.cluster.Lease;
 import io.ringkv.config.RingKvProperties;
 import io.ringkv.storage.StorageEngine;
 import java.time.Duration;
@@ -21,18 +23,27 @@ class NodeController {
     private final StorageEngine storage;
     private final ProcessNode process;
     private final WebServerApplicationContext web;
+    private final ClusterState cluster;
 
     NodeController(RingKvProperties properties, StorageEngine storage, ProcessNode process,
-            WebServerApplicationContext web) {
+            WebServerApplicationContext web, ClusterState cluster) {
         this.properties = properties;
         this.storage = storage;
         this.process = process;
         this.web = web;
+        this.cluster = cluster;
     }
 
-    /** What an operator wants to know at a glance. */
+    /**
+     * What an operator wants to know at a glance.
+     *
+     * @param incarnation this process's name in its heartbeats (chosen at start)
+     * @param epoch the ring epoch it routes by, 0 without a ring
+     * @param lease whether it may act as owner of its keys now, and if not why
+     */
     record NodeInfo(String id, long pid, String host, int port, int restPort, long uptimeMs, String engine,
-            long keys, long bytes, long bytesMax, boolean writable, String writeFailure) {}
+            long keys, long bytes, long bytesMax, boolean writable, String writeFailure, String incarnation,
+            long epoch, Lease.Status lease) {}
 
     @GetMapping
     NodeInfo info() {
@@ -40,7 +51,8 @@ class NodeController {
         String failure = storage.writeFailure();
         return new NodeInfo(node.idOrDefault(), process.pid(), node.host(), node.port(),
                 web.getWebServer().getPort(), System.currentTimeMillis() - process.startedAtMillis(),
-                storage.name(), storage.keys(), storage.bytes(), storage.bytesMax(), failure == null, failure);
+                storage.name(), storage.keys(), storage.bytes(), storage.bytesMax(), failure == null, failure,
+                cluster.incarnation(), cluster.epoch(), cluster.lease().status());
     }
 
     /** Removes every key, like the WIPEOUT command. */

@@ -6,68 +6,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.ringkv.ecs.NodeClient.HandoffState;
 import io.ringkv.ring.Member;
 import io.ringkv.ring.Ring;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
-import java.util.ArrayDeque;
-import java.util.Queue;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/**
- * The coordinator against fake nodes and a fake launcher, on a manual clock and a manual executor:
- * operations run when the test says so, waits advance the clock instead of sleeping.
- */
-class CoordinatorTest {
-    private static final int VNODES = 16;
-    /** One copy per key, so that the plans these tests check are the ring's ownership changes. */
-    private static final Coordinator.Settings SETTINGS = new Coordinator.Settings(VNODES, 3, 8, Duration.ofMinutes(1),
-            Duration.ofMillis(100), Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(2), 1);
-    private static final URI ECS = URI.create("http://127.0.0.1:43000");
-
-    @TempDir
-    Path dir;
-
-    private final FakeNodes nodes = new FakeNodes();
-    private final FakeLauncher launcher = new FakeLauncher(nodes);
-    private final Queue<Runnable> queued = new ArrayDeque<>();
-    private Instant now = Instant.parse("2026-01-01T00:00:00Z");
-    private final InstantSource clock = () -> now;
-    private final Pacer pacer = d -> now = now.plus(d);
-    private Coordinator coordinator;
-
-    @BeforeEach
-    void boot() {
-        coordinator = newCoordinator();
-        coordinator.start(ECS);
-        runQueued();
-    }
-
-    private Coordinator newCoordinator() {
-        return new Coordinator(SETTINGS, new StateStore(dir), nodes, launcher, clock, pacer, queued::add, op -> {});
-    }
-
-    private void runQueued() {
-        while (!queued.isEmpty()) {
-            queued.poll().run();
-        }
-    }
-
-    private OperationView finished(OperationView op) {
-        runQueued();
-        return coordinator.operation(op.id()).orElseThrow();
-    }
+/** The coordinator's ring changes and recovery, on the {@link CoordinatorHarness}. */
+class CoordinatorTest extends CoordinatorHarness {
 
     @Test
     void aBootWhoseNodesNeverBecomeReadyIsRetriedLaterWithBackOff(@TempDir Path other) {
         FakeNodes freshNodes = new FakeNodes();
         FakeLauncher failing = new FakeLauncher(freshNodes);
         failing.broken = "node-1";
-        Coordinator c = new Coordinator(SETTINGS, new StateStore(other), freshNodes, failing, clock, pacer,
-                queued::add, op -> {});
+        Coordinator c = newCoordinator(other, freshNodes, failing);
         Instant started = now;
         c.start(ECS);
         runQueued();
@@ -259,7 +212,7 @@ class CoordinatorTest {
         OperationView op = finished(coordinator.addNodes(1));
         ClusterState persisted = new StateStore(dir).load().orElseThrow();
         OperationView interrupted = new OperationView(op.id(), op.kind(), OperationState.RUNNING, "publishing",
-                op.nodeIds(), 1, 1, 2, 0, 0, 0, java.util.List.of(), now, now, null);
+                op.nodeIds(), 1, 1, 2, 0, 0, 0, java.util.List.of(), now, now, null, java.util.List.of());
         new StateStore(dir).save(persisted.withOperation(interrupted));
         nodes.node("node-4").epoch = 1; // it never heard of epoch 2
 

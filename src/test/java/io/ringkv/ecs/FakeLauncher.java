@@ -30,7 +30,7 @@ final class FakeLauncher implements Launcher {
         int port = nextPort++;
         int rest = nextPort++;
         return start(new NodeRecord(id, "127.0.0.1", port, rest, NodeStatus.JOINING, null, "/logs/" + id + ".log",
-                "/data/" + id, true, 0));
+                "/data/" + id, true, 0, null));
     }
 
     @Override
@@ -42,6 +42,7 @@ final class FakeLauncher implements Launcher {
     private NodeRecord start(NodeRecord record) {
         FakeNodes.Node node = nodes.node(record.id());
         node.pid = nextPid++;
+        node.incarnation = "inc-" + node.pid;
         node.running = !record.id().equals(broken);
         node.epoch = -1;
         return record.withPid(node.pid);

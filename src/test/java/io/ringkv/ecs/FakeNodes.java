@@ -10,8 +10,9 @@ import java.util.Map;
 /**
  * Nodes in memory, answering the ECS as the node side's contract says. Fault model: a node can be
  * made to refuse every call with a given status (404 like a node without the endpoint, 0 like a
- * node that does not answer), or to report its handoff FAILED. Every call is logged for
- * assertions. Not thread-safe: the tests run the coordinator on their own thread.
+ * node that does not answer), to report its handoff FAILED, or to lack the repair endpoint. A
+ * repair reports RUNNING once, then DONE. Every call is logged for assertions. Not thread-safe: the
+ * tests run the coordinator on their own thread.
  */
 final class FakeNodes implements NodeClient {
     static final class Node {
@@ -24,6 +25,14 @@ final class FakeNodes implements NodeClient {
         /** The handoff starts but never gets READY. */
         boolean stuck;
         long keysToSend;
+        /** What its heartbeats call its process; the fake launcher gives each start a new one. */
+        String incarnation;
+        /** The status a repair request answers with (-1: the repair endpoint exists, 404: it does not). */
+        int repairRefuseWith = -1;
+        RepairStatus repair = new RepairStatus(0, RepairState.DONE, 0, 0, 0, 0, null);
+        /** Keys a repair copies here; it is DONE at the first poll after it started, unless stuck. */
+        long keysToRepair;
+        boolean repairStuck;
     }
 
     final Map<String, Node> nodes = new HashMap<>();
@@ -87,6 +96,31 @@ final class FakeNodes implements NodeClient {
     @Override
     public void abortHandoff(Member member) {
         reach(member, "abortHandoff").handoff = new HandoffStatus(HandoffState.IDLE, 0, 0, 0, null);
+    }
+
+    @Override
+    public void startRepair(Member member, long epoch) {
+        Node node = reach(member, "startRepair@" + epoch);
+        if (node.repairRefuseWith >= 0) {
+            throw new NodeCallException("node " + member.id() + " answered POST repair with " + node.repairRefuseWith,
+                    node.repairRefuseWith, null);
+        }
+        node.repair = new RepairStatus(epoch, RepairState.RUNNING, 4, 0, 0, 0, null);
+    }
+
+    @Override
+    public RepairStatus repair(Member member) {
+        Node node = reach(member, "repair");
+        if (node.repairRefuseWith >= 0) {
+            throw new NodeCallException("node " + member.id() + " answered GET repair with " + node.repairRefuseWith,
+                    node.repairRefuseWith, null);
+        }
+        RepairStatus started = node.repair;
+        if (started.state() == RepairState.RUNNING && !node.repairStuck) {
+            node.repair = new RepairStatus(started.epoch(), RepairState.DONE, 4, 4, node.keysToRepair,
+                    node.keysToRepair * 10, null);
+        }
+        return started;
     }
 
     @Override

@@ -26,7 +26,7 @@ class StateStoreTest {
         Member a = new Member("node-1", "127.0.0.1", 43100, 43200);
         ClusterState state = ClusterState.empty(8, 1)
                 .withRing(Ring.of(3, 8, List.of(a)))
-                .withNode(new NodeRecord("node-1", "127.0.0.1", 43100, 43200, NodeStatus.UP, 42L, "/l", "/d", true, 43300))
+                .withNode(new NodeRecord("node-1", "127.0.0.1", 43100, 43200, NodeStatus.UP, 42L, "/l", "/d", true, 43300, "inc-1"))
                 .withNextNodeNumber(2)
                 .withOperation(OperationView.queued("op-1", OperationKind.ADD_NODES, List.of("node-1"), 1, 0,
                         Instant.parse("2026-01-01T00:00:00Z")).withError("boom"));

@@ -32,6 +32,11 @@ import tools.jackson.databind.json.JsonMapper;
  * kills, by PID, the nodes the ECS launched even when the ECS itself was {@code kill -9}'d and
  * could not stop them; a JVM shutdown hook does the same for a test that died. {@link #kill()}
  * keeps the data directory, so {@link #restart()} recovers the same cluster.
+ *
+ * <p>The nodes the ECS launched can be faulted by PID: {@link #launched} captures a node's command
+ * line, {@link #killNode} sends SIGKILL, {@link #signal} SIGSTOP or SIGCONT, and {@link
+ * #restartNode} starts the same command again (same ports, data directory and token), as a child of
+ * the test, appending to the node's log.
  */
 public final class EcsProcess implements AutoCloseable {
     public static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
@@ -281,6 +286,83 @@ public final class EcsProcess implements AutoCloseable {
     /** The keys each UP node stores (every copy counts), summed. */
     public long storedKeys(JsonNode cluster) {
         return nodeStatuses(cluster).values().stream().mapToLong(n -> n.path("keys").asLong()).sum();
+    }
+
+    /**
+     * A node the ECS launched, as the test can restart it.
+     *
+     * @param command the node's command line, read from the running process
+     */
+    public record LaunchedNode(String id, long pid, String host, int port, int restPort, List<String> command,
+            Path logFile) {
+        public java.net.InetSocketAddress address() {
+            return new java.net.InetSocketAddress(host, port);
+        }
+    }
+
+    /** The running node {@code id} as the ECS's cluster view shows it, with its command line. */
+    public LaunchedNode launched(String id) {
+        for (JsonNode node : cluster().path("nodes")) {
+            if (node.path("id").asString().equals(id)) {
+                long pid = node.path("pid").asLong();
+                ProcessHandle process = ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                        .orElseThrow(() -> new AssertionError("node " + id + " (pid " + pid + ") does not run"));
+                List<String> command = new ArrayList<>();
+                command.add(process.info().command().orElseThrow());
+                command.addAll(List.of(process.info().arguments().orElseThrow()));
+                return new LaunchedNode(id, pid, node.path("host").asString(), node.path("port").asInt(),
+                        node.path("restPort").asInt(), List.copyOf(command), Path.of(node.path("logFile").asString()));
+            }
+        }
+        throw new AssertionError("no node " + id + " in " + cluster());
+    }
+
+    /** kill -9 a node by PID and waits until it is gone. */
+    public static void killNode(LaunchedNode node) {
+        ProcessHandle process = ProcessHandle.of(node.pid()).orElseThrow();
+        process.destroyForcibly();
+        try {
+            process.onExit().get(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("node " + node.id() + " (pid " + node.pid() + ") outlived SIGKILL", e);
+        }
+    }
+
+    /** Sends a signal ({@code STOP}, {@code CONT}) to a process with kill(1). */
+    public static void signal(long pid, String signal) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new AssertionError("kill -" + signal + " " + pid + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    /**
+     * Starts a killed node again with its command line, its environment as the ECS's launcher gives
+     * it (the admin token, no RINGKV_/SPRING_/SERVER_ variables of this JVM); returns the new pid.
+     */
+    public long restartNode(LaunchedNode node) {
+        try {
+            Files.writeString(node.logFile(), "=== restarted by the test" + System.lineSeparator(),
+                    java.nio.file.StandardOpenOption.APPEND);
+            var builder = new ProcessBuilder(node.command()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(node.logFile().toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            builder.environment().keySet().removeIf(name -> name.startsWith("RINGKV_") || name.startsWith("SPRING_")
+                    || name.startsWith("SERVER_"));
+            builder.environment().put("RINGKV_ADMIN_TOKEN", token);
+            Process process = builder.start();
+            PIDS.add(process.pid());
+            return process.pid();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot restart node " + node.id(), e);
+        }
     }
 
     /** Reads the node pids the ECS has persisted, so that cleanup can kill them even after a kill -9. */

@@ -8,6 +8,7 @@ import io.ringkv.ecs.Coordinator;
 import io.ringkv.ecs.HttpNodeClient;
 import io.ringkv.ecs.Launcher;
 import io.ringkv.ecs.LocalLauncher;
+import io.ringkv.ecs.MonotonicClock;
 import io.ringkv.ecs.Pacer;
 import io.ringkv.ecs.StateStore;
 import io.ringkv.ecs.StaticLauncher;
@@ -17,7 +18,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.Arrays;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -104,6 +104,25 @@ class EcsConfiguration {
         return Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("ecs-tick").daemon().factory());
     }
 
+    /**
+     * Runs FAILOVER operations (publish, then drive the repair), apart from ring changes so that a
+     * failover never waits behind one; one at a time, since one operation absorbs further failures.
+     */
+    @Bean(destroyMethod = "shutdownNow")
+    ExecutorService ecsFailovers() {
+        return Executors.newSingleThreadExecutor(Thread.ofPlatform().name("ecs-failover").daemon().factory());
+    }
+
+    /**
+     * The failure detector's rounds, on a thread of their own: the background round blocks on node
+     * calls (up to ringkv.ecs.node-request-timeout each), a failure must not wait for those.
+     */
+    @Bean(destroyMethod = "shutdownNow")
+    ScheduledExecutorService ecsDetector() {
+        return Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("ecs-failure-detector").daemon().factory());
+    }
+
     @Bean
     EcsMetrics ecsMetrics(MeterRegistry registry) {
         return new EcsMetrics(registry);
@@ -111,13 +130,14 @@ class EcsConfiguration {
 
     @Bean
     Coordinator coordinator(RingKvProperties properties, StateStore store, HttpNodeClient nodes, Launcher launcher,
-            ExecutorService ecsOperations, EcsMetrics metrics) {
+            ExecutorService ecsOperations, ExecutorService ecsFailovers, EcsMetrics metrics) {
         var ecs = properties.ecs();
         var settings = new Coordinator.Settings(properties.ring().vnodes(), ecs.initialNodes(), ecs.nodesMax(),
                 ecs.handoffTimeout(), POLL, ecs.nodeStartTimeout(), ecs.shutdownGrace(), GAINER_PUBLISH_TIMEOUT,
-                properties.replication().factor());
-        Coordinator coordinator = new Coordinator(settings, store, nodes, launcher, InstantSource.system(),
-                Pacer.SLEEP, ecsOperations, metrics);
+                ecs.failureTimeout(), properties.replication().factor());
+        // Monotonic: a step of the wall clock must neither declare nodes failed nor cut a timeout short.
+        Coordinator coordinator = new Coordinator(settings, store, nodes, launcher, new MonotonicClock(),
+                Pacer.SLEEP, ecsOperations, ecsFailovers, metrics);
         metrics.bind(coordinator);
         return coordinator;
     }
@@ -133,19 +153,25 @@ class EcsConfiguration {
      */
     @Bean
     ApplicationListener<WebServerInitializedEvent> ecsStarter(RingKvProperties properties, Coordinator coordinator,
-            ScheduledExecutorService ecsTicker) {
+            ScheduledExecutorService ecsTicker, ScheduledExecutorService ecsDetector) {
         return event -> {
             URI url = URI.create("http://" + properties.ecs().host() + ":" + event.getWebServer().getPort());
             log.info("ECS at {}, state in {}", url, properties.ecs().dataDir().toAbsolutePath());
             coordinator.start(url);
-            long tickMs = properties.ecs().tickInterval().toMillis();
-            ecsTicker.scheduleWithFixedDelay(() -> {
-                try {
-                    coordinator.tick();
-                } catch (RuntimeException e) {
-                    log.warn("ECS background round failed", e);
-                }
-            }, tickMs, tickMs, TimeUnit.MILLISECONDS);
+            every(ecsTicker, properties.ecs().tickInterval(), coordinator::tick, "background round");
+            every(ecsDetector, coordinator.failureRoundInterval(), coordinator::failureRound, "failure-detection round");
         };
+    }
+
+    /** Runs {@code round} every {@code interval}; a round that throws is logged and the next one runs. */
+    private static void every(ScheduledExecutorService timer, Duration interval, Runnable round, String what) {
+        long ms = interval.toMillis();
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                round.run();
+            } catch (RuntimeException e) {
+                log.warn("ECS {} failed", what, e);
+            }
+        }, ms, ms, TimeUnit.MILLISECONDS);
     }
 }

@@ -4,6 +4,7 @@ import io.ringkv.ecs.ClusterException;
 import io.ringkv.ecs.ClusterException.Kind;
 import io.ringkv.ecs.ClusterView;
 import io.ringkv.ecs.Coordinator;
+import io.ringkv.ecs.HeartbeatReply;
 import io.ringkv.ecs.OperationView;
 import io.ringkv.ecs.RingDocument;
 import io.ringkv.ring.Ring;
@@ -50,6 +51,9 @@ class EcsController {
     /** POST /scale. */
     record ScaleRequest(Integer nodes) {}
 
+    /** POST /nodes/{id}/heartbeat: the node's process (chosen at its start) and the ring epoch it routes by. */
+    record HeartbeatRequest(String incarnation, Long epoch) {}
+
     @GetMapping("/cluster")
     ClusterView cluster() {
         return coordinator.cluster();
@@ -87,6 +91,23 @@ class EcsController {
         Optional<OperationView> admitting = coordinator.register(request.id(), request.host(), request.port(),
                 request.restPort());
         return admitting.<ResponseEntity<?>>map(this::accepted).orElseGet(() -> ResponseEntity.ok(coordinator.cluster()));
+    }
+
+    /**
+     * A node's heartbeat (every ringkv.node.heartbeat-interval). Answers 200 with the ring epoch and
+     * whether the node's lease is renewed, also for a node the ECS does not know (status UNKNOWN:
+     * it should register).
+     */
+    @PostMapping("/nodes/{id}/heartbeat")
+    HeartbeatReply heartbeat(@PathVariable String id, @RequestBody(required = false) String body) {
+        HeartbeatRequest request = parse(body, HeartbeatRequest.class);
+        if (request.incarnation() == null || request.incarnation().isBlank() || request.incarnation().length() > 128) {
+            throw badRequest("incarnation must be 1..128 characters");
+        }
+        if (request.epoch() == null || request.epoch() < 0) {
+            throw badRequest("epoch must be a ring epoch, 0 or more");
+        }
+        return coordinator.heartbeat(id, request.incarnation(), request.epoch());
     }
 
     @DeleteMapping("/nodes/{id}")

@@ -4,9 +4,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.ringkv.ecs.Coordinator;
+import io.ringkv.ecs.Detection;
 import io.ringkv.ecs.OperationView;
 
-/** The ECS's meters: cluster size, ring epoch, operations by result, data moved. */
+/** The ECS's meters: cluster size, live members, ring epoch, operations by result, failovers, data moved. */
 final class EcsMetrics implements Coordinator.OperationListener {
     private final MeterRegistry registry;
     private final Counter keysMoved;
@@ -27,6 +28,23 @@ final class EcsMetrics implements Coordinator.OperationListener {
                 .description("members of the ring").register(registry);
         Gauge.builder("ringkv.ecs.ring.epoch", coordinator, c -> c.ring().epoch())
                 .description("epoch of the ring the ECS publishes").register(registry);
+        Gauge.builder("ringkv.ecs.nodes.live", coordinator, Coordinator::liveMembers)
+                .description("ring members heard from within ringkv.ecs.failure-timeout").register(registry);
+        for (Detection.Cause cause : Detection.Cause.values()) {
+            failovers(cause); // present at 0 from the start, so that rate() and alerts see the series
+        }
+    }
+
+    @Override
+    public void detected(Detection.Cause cause) {
+        failovers(cause).increment();
+    }
+
+    private Counter failovers(Detection.Cause cause) {
+        return Counter.builder("ringkv.ecs.failovers")
+                .description("members the failure detector acted on: FAILED (a ring without it) or RESTARTED"
+                        + " (the same members under a new epoch)")
+                .tag("cause", cause.name()).register(registry);
     }
 
     @Override
