@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -74,6 +75,27 @@ class CheckerLimitsTest {
         assertThat(((CheckResult.Violation) result).key()).isEqualTo(HistoryBuilder.key("b"));
     }
 
+    /**
+     * A busy key whose exhaustive refutation needs more memo than allowed: the search of the whole
+     * key gives up, and a window around where it got stuck proves the violation instead.
+     */
+    @Test
+    void aViolationTooBigToRefuteWholeIsProvedOnAWindow() {
+        long cacheBytesMax = 1024 * 1024;
+        Random random = new Random(42);
+        List<Operation> history = new SimulatedRegisters(8, 1, 4_000, 40, 15, 2, 1, 100, 10).generate(random);
+        HistoryMutations.Mutated stale = HistoryMutations.apply(HistoryMutations.Mutation.STALE_READ, history, random)
+                .orElseThrow();
+        RegisterModel whole = ModelCompiler.compile(stale.key(), stale.history(), null);
+        assertThat(new KeySearch(whole, System::nanoTime, Long.MAX_VALUE, cacheBytesMax).run())
+                .as("the whole key is too big for the memo").isInstanceOf(KeySearch.GaveUp.class);
+
+        CheckResult result = new LinearizabilityChecker(new LinearizabilityChecker.Limits(Duration.ofMinutes(1),
+                cacheBytesMax), System::nanoTime).check(stale.history());
+        assertThat(result).as("%s: %s", stale.what(), result).isInstanceOf(CheckResult.Violation.class);
+        assertThat(((CheckResult.Violation) result).window()).hasSizeLessThan(40);
+    }
+
     /** 200 lost writes nobody read would be 2^200 subsets to place; they cannot matter, so they are left out. */
     @Test
     void unknownWritesNobodyCouldObserveAreLeftOut() {
@@ -123,7 +145,7 @@ class CheckerLimitsTest {
         assertThat(violation.window()).extracting(Operation::id).containsExactly(1, 2);
         List<String> lines = violation.report().lines().toList();
         assertThat(lines.getFirst()).startsWith("key \"k\": not linearizable (4 operations searched");
-        assertThat(violation.report()).contains("the 2 operations that overlap +0.0 to +30.0 µs",
+        assertThat(violation.report()).contains("The smallest failing window is +0.0 to +30.0 µs, 2 operations",
                 "fits 1 of its 2 operations", "leaves the key holding \"b\"@v2", "#2 (GET by p1)",
                 "completed at +30.0 µs");
         assertThat(lines).anySatisfy(line -> assertThat(line).startsWith("  * #1").contains("PUT \"b\"@v2",

@@ -10,7 +10,8 @@ import java.util.List;
  * puts them back when it takes the operation back (Lowe's "lift" and "unlift").
  *
  * <p>Node {@code i < n} is operation i's call, node {@code n + i} its return (only for operations
- * of known completion: an UNKNOWN outcome has none), node {@code 2n} the head. Lifts and unlifts
+ * that must take effect by then: an optional one, such as an UNKNOWN outcome, has none), node
+ * {@code 2n} the head. Lifts and unlifts
  * nest (LIFO), so a lifted node's own links still name its old neighbours and putting it back is
  * two stores, as in Knuth's dancing links.
  *

@@ -14,19 +14,19 @@ import java.util.Optional;
 import java.util.Random;
 
 /**
- * Changes one answer of a {@link SimulatedRegisters} history so that the history certainly has
- * no linearization. Many plausible mutations (a read returning an older value, say) are sometimes
- * still linearizable; each one here states why it never is, relying on every PUT writing a value no
- * other PUT writes. "Before" means real-time precedence: completed strictly before the other was
+ * Changes one answer of a history (from {@link SimulatedRegisters}, or recorded from a real node)
+ * so that the history certainly has no linearization: a negative control for the checker. Many
+ * plausible mutations (a read returning an older value, say) are sometimes still linearizable;
+ * each one here states why it never is, relying on every PUT writing a value no other PUT writes. "Before" means real-time precedence: completed strictly before the other was
  * invoked (equal times count as concurrent, as in the checker).
  */
-final class HistoryMutations {
+public final class HistoryMutations {
     private HistoryMutations() {}
 
     /** The mutated history, the key it broke, and what was changed, for failure messages. */
-    record Mutated(List<Operation> history, ByteString key, String what) {}
+    public record Mutated(List<Operation> history, ByteString key, String what) {}
 
-    enum Mutation {
+    public enum Mutation {
         /** A read returns the value of a PUT invoked after the read completed; only that PUT wrote it. */
         FUTURE_READ,
         /** A read returns w1's value though w1 is before w2, w2 before the read; nothing writes w1's value again. */
@@ -46,7 +46,7 @@ final class HistoryMutations {
      * the first with a place is changed; each try costs one pass over the target's key, so that
      * histories of tens of thousands of operations mutate quickly.
      */
-    static Optional<Mutated> apply(Mutation mutation, List<Operation> ops, Random random) {
+    public static Optional<Mutated> apply(Mutation mutation, List<Operation> ops, Random random) {
         Map<ByteString, List<Operation>> byKey = new HashMap<>();
         List<Operation> targets = new ArrayList<>();
         for (Operation op : ops) {

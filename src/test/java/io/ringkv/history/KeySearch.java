@@ -24,10 +24,12 @@ import java.util.function.LongSupplier;
  * precede, in real time, every one not yet placed. So if the configuration after it fails, the one
  * before fails too, and the search backs up past both. Reads are the bulk of a workload, and this
  * keeps them from multiplying the configurations of the writes around them. (Not so for a write
- * of the value already there: later in the continuation it may be what restores that value.)
+ * of the value already there: later in the continuation it may be what restores that value. Nor
+ * while a window's starting state is unknown: there the first read decides it.)
  *
- * <p>Operations of UNKNOWN outcome have a call and no return: the search may let them take effect
- * anywhere after their invoke, and never has to, which is exactly their meaning. Such optional
+ * <p>Optional operations (UNKNOWN outcomes, and in a window those across its edges) have a call
+ * and no return: the search may let them take effect anywhere after their invoke, and never has
+ * to, which is exactly what "may or may not have taken effect" means. Such optional
  * operations pile up at the front of the list, since nothing forces them out. The memo counts them
  * per effect instead of naming them ({@link MemoKey}), and two dominance rules spare the search
  * from trying them needlessly, both sound because a configuration with more optional operations

@@ -19,8 +19,9 @@ import java.util.stream.IntStream;
  * rank: a few words however long the history, where a plain bitset would cost a bit per operation
  * in every stored configuration (2.5 KB each for a 20k-operation key).
  *
- * <p>Optional (UNKNOWN) operations are counted per effect class (same requirement, same resulting
- * state) instead of named. They are interchangeable once invoked, since none has a deadline, and
+ * <p>Optional operations (UNKNOWN outcomes, or across a window's edge) are counted per effect
+ * class (same requirement, same resulting state) instead of named. They are interchangeable once
+ * invoked, since none has a deadline, and
  * every one a configuration has placed was invoked before its frontier, as is every one of its
  * class still available there. So configurations with the same frontier, bits and state that
  * placed different optional operations of a class, as many of each class, have the same future,
@@ -124,8 +125,9 @@ final class MemoKey {
 
     /**
      * Writes the compact form into {@code out} and returns its length: the frontier, the class
-     * counts, the single optional operations' bits, then the rank words from the frontier's to the highest placed rank's. Words below
-     * the frontier are all ones and words above the highest rank all zeros, so nothing is lost.
+     * counts, the single optional operations' bits, then the rank words from the frontier's to the
+     * highest placed rank's. Words below the frontier are all ones and words above the highest
+     * rank all zeros, so nothing is lost.
      */
     int compact(long[] out) {
         int length = 0;

@@ -73,6 +73,7 @@ class RandomHistoryTest {
         System.out.printf("RandomHistoryTest %s: seed %d, %d of %d rounds had a place for the mutation%n", mutation,
                 base, applied, ROUNDS);
         // Not vacuous: REMOVE_TWICE, the rarest, fits about 7% of rounds.
-        assertThat(applied).as("rounds with a place for %s, seed %d", mutation, base).isGreaterThanOrEqualTo(ROUNDS / 50);
+        assertThat(applied).as("rounds with a place for %s, seed %d", mutation, base)
+                .isGreaterThanOrEqualTo(ROUNDS / 50);
     }
 }

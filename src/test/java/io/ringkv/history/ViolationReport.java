@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.TreeSet;
-import java.util.function.IntPredicate;
+import java.util.function.IntFunction;
 
 /**
  * Turns a key's failure into something a person can read in a test log: the smallest failing
@@ -12,14 +12,18 @@ import java.util.function.IntPredicate;
  * the longest linearizable order of the window left, and the operations around that point, with
  * times in µs relative to the first one shown.
  *
- * <p>Why those operations: when the search of the window gives up, every order of the operations
- * invoked before the stuck one completed has been tried from the frontier state, so the conflict
- * lies among them and the last operations of the order that produced the frontier state (usually
- * the write whose value a read contradicts). The list is cut to {@link #CANDIDATES_MAX}
- * candidates, those invoked nearest to the stuck operation's completion.
+ * <p>A window of up to {@link #WINDOW_SHOWN_MAX} operations is shown whole. Of a larger one (when
+ * no smaller window could be refuted within the limits), only the operations around the stuck one:
+ * when the search of the window gives up, every order of the operations invoked before the stuck
+ * one completed has been tried from the frontier state, so the conflict lies among them and the
+ * last operations of the order that produced the frontier state (usually the write whose value a
+ * read contradicts); the candidates are cut to {@link #CANDIDATES_MAX}, those invoked nearest to
+ * the stuck operation's completion.
  */
 final class ViolationReport {
     static final int CANDIDATES_MAX = 12;
+    /** A window this small is shown whole; a larger one only around the stuck operation. */
+    static final int WINDOW_SHOWN_MAX = 40;
 
     private ViolationReport() {}
 
@@ -29,34 +33,42 @@ final class ViolationReport {
         KeySearch.Frontier frontier = found.frontier();
         Operation stuck = model.ops[frontier.stuck()];
         TreeSet<Integer> chosen = new TreeSet<>();
-        for (int op : frontier.context()) {
-            chosen.add(op);
-        }
-        List<Integer> candidates = new ArrayList<>();
-        for (int i = 0; i < model.size(); i++) {
-            if (!frontier.isLinearized(i) && model.ops[i].invokeNanos() <= stuck.completeNanos()) {
-                candidates.add(i);
+        int hidden = 0;
+        if (model.size() <= WINDOW_SHOWN_MAX) {
+            for (int i = 0; i < model.size(); i++) {
+                chosen.add(i);
             }
+        } else {
+            for (int op : frontier.context()) {
+                chosen.add(op);
+            }
+            List<Integer> candidates = new ArrayList<>();
+            for (int i = 0; i < model.size(); i++) {
+                if (!frontier.isLinearized(i) && model.ops[i].invokeNanos() <= stuck.completeNanos()) {
+                    candidates.add(i);
+                }
+            }
+            // model.ops is ordered by invoke, so the last candidates are those invoked nearest the deadline.
+            chosen.addAll(candidates.subList(Math.max(0, candidates.size() - CANDIDATES_MAX), candidates.size()));
+            chosen.add(frontier.stuck());
+            hidden = model.size() - chosen.size();
         }
-        // model.ops is ordered by invoke, so the last candidates are those invoked nearest the deadline.
-        chosen.addAll(candidates.subList(Math.max(0, candidates.size() - CANDIDATES_MAX), candidates.size()));
-        chosen.add(frontier.stuck());
-        long origin = model.ops[chosen.first()].invokeNanos();
-        int hidden = candidates.size() - Math.min(candidates.size(), CANDIDATES_MAX);
-        String window = model.fromNanos == Long.MIN_VALUE
+        boolean windowed = model.fromNanos != Long.MIN_VALUE;
+        long origin = windowed ? model.fromNanos : model.ops[chosen.first()].invokeNanos();
+        String window = !windowed
                 ? "The smallest failing window is the key's whole history up to there"
-                : String.format(Locale.ROOT, "The smallest failing window holds the %d operations that overlap %s"
-                        + " to %s µs; the key may hold anything at its start, and operations across its edges"
-                        + " may or may not take effect in it", model.size(), micros(model.fromNanos, origin),
-                        micros(stuck.completeNanos(), origin));
+                : String.format(Locale.ROOT, "The smallest failing window is +0.0 to %s µs, %d operations; the key"
+                        + " may hold anything at its start, and operations across its edges may or may not take"
+                        + " effect in it", micros(stuck.completeNanos(), origin), model.size());
         String summary = String.format(Locale.ROOT, "%s. Its longest linearizable order fits %d of its %d"
                         + " operations that must take effect and leaves the key %s; from there no order lets #%d (%s"
                         + " by p%d) take effect before it completed at %s µs.", window, frontier.linearized(),
                 frontier.required(), describeState(model, frontier), stuck.id(), stuck.describeCall(),
                 stuck.process(), micros(stuck.completeNanos(), origin));
-        String legend = "* = in that order, ! = cannot take effect in time"
-                + (hidden == 0 ? "" : "; " + hidden + " earlier candidates not shown");
-        return report(whole, model, frontier.stuck(), chosen, frontier::isLinearized, summary, legend);
+        String legend = "* = in that order, ! = cannot take effect in time, ? = may or may not take effect"
+                + (hidden == 0 ? "" : "; " + hidden + " more not shown");
+        return report(whole, model, frontier.stuck(), chosen, origin, op -> frontier.isLinearized(op) ? '*'
+                : model.optional[op] ? '?' : ' ', summary, legend);
     }
 
     /** The frontier state, naming the value when the model merged it into "unread" and the order shows its write. */
@@ -94,24 +106,23 @@ final class ViolationReport {
                         ? "no PUT on this key wrote and the key did not start with"
                         : "only PUTs invoked after the read completed wrote (the first at "
                                 + micros(model.ops[writers.getFirst()].invokeNanos(), origin) + " µs)");
-        return report(model, model, read, chosen, i -> false, summary,
+        return report(model, model, read, chosen, origin, i -> ' ', summary,
                 "! = the read; the others overlap it or wrote its value");
     }
 
     private static CheckResult.Violation report(RegisterModel whole, RegisterModel model, int stuckIndex,
-            TreeSet<Integer> chosen, IntPredicate linearized, String summary, String legend) {
+            TreeSet<Integer> chosen, long origin, IntFunction<Character> marks, String summary, String legend) {
         // Indices follow model.ops, which is ordered by invoke time, so the set is in time order too.
         List<Operation> window = chosen.stream().map(i -> model.ops[i]).toList();
-        long origin = window.getFirst().invokeNanos();
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "key %s: not linearizable (%d operations searched, %d left out as"
                 + " unable to matter)%n", Value.show(whole.key), whole.size(), whole.leftOut));
         out.append(summary).append(System.lineSeparator());
-        out.append(String.format(Locale.ROOT, "Window (µs from its first invoke, which is %s µs after the key's"
-                + " first operation; %s):%n", micros(origin, whole.ops[0].invokeNanos()), legend));
+        out.append(String.format(Locale.ROOT, "Times in µs from +0.0, which is %s µs after the key's first"
+                + " operation; %s:%n", micros(origin, whole.ops[0].invokeNanos()), legend));
         for (int index : chosen) {
             Operation op = model.ops[index];
-            char mark = index == stuckIndex ? '!' : linearized.test(index) ? '*' : ' ';
+            char mark = index == stuckIndex ? '!' : marks.apply(index);
             out.append(String.format(Locale.ROOT, "  %c #%-6d p%-3d %-36s [%10s, %10s]  %s%n", mark, op.id(),
                     op.process(), op.describeCall(), micros(op.invokeNanos(), origin),
                     op.completeNanos() == Operation.NEVER ? "never" : micros(op.completeNanos(), origin),
@@ -121,6 +132,6 @@ final class ViolationReport {
     }
 
     private static String micros(long nanos, long origin) {
-        return String.format(Locale.ROOT, "+%.1f", (nanos - origin) / 1_000.0);
+        return String.format(Locale.ROOT, "%+.1f", (nanos - origin) / 1_000.0);
     }
 }
