@@ -144,7 +144,7 @@ class CheckerLimitsTest {
         CheckResult.Violation violation = (CheckResult.Violation) result;
         assertThat(violation.window()).extracting(Operation::id).containsExactly(1, 2);
         List<String> lines = violation.report().lines().toList();
-        assertThat(lines.getFirst()).startsWith("key \"k\": not linearizable (4 operations searched");
+        assertThat(lines.getFirst()).startsWith("key \"k\": not linearizable (4 operations considered");
         assertThat(violation.report()).contains("The smallest failing window is +0.0 to +30.0 µs, 2 operations",
                 "fits 1 of its 2 operations", "leaves the key holding \"b\"@v2", "#2 (GET by p1)",
                 "completed at +30.0 µs");

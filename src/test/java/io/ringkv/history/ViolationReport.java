@@ -115,7 +115,7 @@ final class ViolationReport {
         // Indices follow model.ops, which is ordered by invoke time, so the set is in time order too.
         List<Operation> window = chosen.stream().map(i -> model.ops[i]).toList();
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "key %s: not linearizable (%d operations searched, %d left out as"
+        out.append(String.format(Locale.ROOT, "key %s: not linearizable (%d operations considered, %d left out as"
                 + " unable to matter)%n", Value.show(whole.key), whole.size(), whole.leftOut));
         out.append(summary).append(System.lineSeparator());
         out.append(String.format(Locale.ROOT, "Times in µs from +0.0, which is %s µs after the key's first"
