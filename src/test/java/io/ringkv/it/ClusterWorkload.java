@@ -112,7 +112,7 @@ final class ClusterWorkload implements AutoCloseable {
     }
 
     /** A UDP client that retries lost datagrams and waits out the OVERLOAD of a moving range. */
-    private static RingKvClient newClient(InetSocketAddress node) {
+    static RingKvClient newClient(InetSocketAddress node) {
         return RingKvClient.builder().server(node).protocol(Protocol.UDP).initialTimeoutMs(300).tries(5)
                 .overloadRetriesMax(200).build();
     }
