@@ -23,7 +23,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -57,15 +56,13 @@ class RegisterHistoryIT {
     }
 
     /**
-     * Found by this test, not yet fixed: the log engine answers a REMOVE with NO_SUCH_KEY as soon as
-     * an earlier REMOVE of the key sits in the same group-commit batch ({@code
-     * GroupCommitWriter.encodeRemove} completes it at once from the batch view), while GETs still
-     * read the old value from the keydir until that batch is fsynced and applied. A client can thus
-     * see the key absent and then present again, e.g. (µs): REMOVE -> SUCCESS [-845.6, +1816.0],
-     * REMOVE -> NO_SUCH_KEY [+0.0, +665.3], then GET -> "client-4-op-126"@v0 [+668.6, +988.9].
+     * Found by this test and fixed: the log engine answered a REMOVE with NO_SUCH_KEY as soon as an
+     * earlier REMOVE of the key sat in the same group-commit batch, while GETs still read the old
+     * value until that batch was applied, e.g. (µs): REMOVE -> SUCCESS [-845.6, +1816.0], REMOVE ->
+     * NO_SUCH_KEY [+0.0, +665.3], then GET -> "client-4-op-126"@v0 [+668.6, +988.9]. Such a REMOVE
+     * now waits for the batch (GroupCommitTest pins it down in-process).
      */
     @Test
-    @Disabled("the log engine's REMOVE answers NO_SUCH_KEY before the batch that removed the key is visible to GET")
     void clientsOnSharedKeysSeeALinearizableRegisterOnTheLogEngine() throws Exception {
         clientsOnSharedKeysSeeALinearizableRegister("log");
     }

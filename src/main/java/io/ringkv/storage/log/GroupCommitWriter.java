@@ -47,6 +47,7 @@ final class GroupCommitWriter implements Runnable {
     static final long USABLE_CHECK_INTERVAL_NANOS = 50_000_000L;
 
     /** A record appended in this batch, waiting for its fsync before it is applied. */
+    /** An operation waiting for the batch's commit; segment is null for a REMOVE that wrote no record. */
     private record Pending(Op op, long seq, Segment segment, int offset, int length, boolean existed) {}
 
     private final LogContext ctx;
@@ -200,7 +201,13 @@ final class GroupCommitWriter implements Runnable {
         if (!exists) {
             // Nothing on disk can bring the key back (merge keeps a tombstone while any older
             // record may exist), so no record is needed.
-            r.done().complete(false);
+            if (inBatch == null) {
+                r.done().complete(false);
+            } else {
+                // Removed earlier in this batch: "absent" is true only once that remove is durable
+                // and applied. Answering now would let a reader still see the key afterwards.
+                pending.add(new Pending(r, 0, null, 0, 0, false));
+            }
             return;
         }
         int length = RecordFormat.recordBytes(r.key().length, 0);
@@ -353,6 +360,7 @@ final class GroupCommitWriter implements Runnable {
                 countDead(previous);
                 put.done().complete(null);
             }
+            case Remove remove when p.segment == null -> remove.done().complete(false); // no record of its own
             case Remove remove -> {
                 countDead(ctx.keydir.remove(remove.key(), remove.position()));
                 p.segment.addDead(p.length); // a tombstone is never live data

@@ -66,6 +66,33 @@ class GroupCommitTest {
     }
 
     @Test
+    void aRemoveThatFindsTheKeyRemovedEarlierInItsBatchAnswersOnlyOnceThatRemoveIsApplied() throws Exception {
+        // Found by the linearizability checker (RegisterHistoryIT): the second REMOVE was answered
+        // NO_SUCH_KEY from the batch while GETs still saw the key until the batch was applied.
+        try (LogEngine engine = LogEngine.open(Engines.small(dir).build())) {
+            AtomicInteger seenAfterNoSuchKey = new AtomicInteger();
+            AtomicInteger secondFoundNothing = new AtomicInteger();
+            List<CompletableFuture<?>> all = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                byte[] key = b("k" + i);
+                all.add(engine.put(key, b("v"), i).toCompletableFuture());
+                all.add(engine.remove(key).toCompletableFuture());
+                all.add(engine.remove(key).toCompletableFuture().thenAccept(existed -> {
+                    if (!existed) {
+                        secondFoundNothing.incrementAndGet();
+                        if (engine.get(key) != null) {
+                            seenAfterNoSuchKey.incrementAndGet();
+                        }
+                    }
+                }));
+            }
+            all.forEach(f -> join(f));
+            assertThat(secondFoundNothing.get()).isEqualTo(500);
+            assertThat(seenAfterNoSuchKey.get()).as("keys still readable after a REMOVE said they were gone").isZero();
+        }
+    }
+
+    @Test
     void writesToOneKeyTakeEffectInCallOrder() throws Exception {
         try (LogEngine engine = LogEngine.open(Engines.small(dir).build())) {
             List<CompletableFuture<?>> all = new ArrayList<>();
