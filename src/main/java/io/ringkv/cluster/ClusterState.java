@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The ring this node routes by, and who it is on it. A lone node (no ECS) has no ring and owns
@@ -20,6 +22,7 @@ import java.util.function.Consumer;
  * registration order; they must not block for long.
  */
 public final class ClusterState {
+    private static final Logger log = LoggerFactory.getLogger(ClusterState.class);
     private final String selfId;
     private final boolean clustered;
     private final String incarnation = newIncarnation();
@@ -98,7 +101,12 @@ public final class ClusterState {
         /** The node already routes by this epoch. */
         SAME,
         /** The node already routes by a newer epoch; nothing changed. */
-        STALE
+        STALE,
+        /**
+         * The ring keeps another number of copies than the node's: a cluster's replication factor
+         * is fixed, and following such a ring would drop replicas; nothing changed.
+         */
+        REFUSED
     }
 
     public Adoption adopt(Ring next) {
@@ -109,6 +117,11 @@ public final class ClusterState {
             }
             if (current != null && next.epoch() < current.epoch()) {
                 return Adoption.STALE;
+            }
+            if (current != null && !current.isEmpty() && next.replicationFactor() != current.replicationFactor()) {
+                log.error("refused ring epoch {}: it keeps {} copies of every key, this cluster {}", next.epoch(),
+                        next.replicationFactor(), current.replicationFactor());
+                return Adoption.REFUSED;
             }
             ring = next;
         }

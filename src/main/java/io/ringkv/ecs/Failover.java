@@ -238,7 +238,7 @@ final class Failover {
                     throw new OperationFailure("the ring changed since the round looked at it");
                 }
                 long epoch = coordinator.epochFloor() + 1;
-                Ring next = Ring.of(epoch, view.vnodes(), remaining);
+                Ring next = view.toRing().withMembers(epoch, remaining); // keeps vnodes and the replication factor
                 ClusterState state = s.withRing(next);
                 for (String id : out) {
                     NodeRecord node = state.node(id).orElseThrow();

@@ -57,6 +57,9 @@ class ClusterController {
             case ADOPTED, SAME -> ResponseEntity.ok(Map.of("epoch", ring.epoch()));
             case STALE -> problem(HttpStatus.CONFLICT, "this node already routes by ring epoch " + cluster.epoch()
                     + ", newer than " + ring.epoch());
+            case REFUSED -> problem(HttpStatus.CONFLICT, "ring epoch " + ring.epoch() + " keeps "
+                    + ring.replicationFactor() + " copies of every key; this cluster keeps "
+                    + cluster.ring().replicationFactor());
         };
     }
 

@@ -52,10 +52,18 @@ abstract class CoordinatorHarness {
         return newCoordinator(dir, nodes, launcher);
     }
 
-    /** One copy per key, so that the plans the tests check are the ring's ownership changes. */
+    /**
+     * Copies per key. One by default, so that the plans the tests check are the ring's ownership
+     * changes; a test of rings that must keep the factor uses more.
+     */
+    int replicationFactor() {
+        return 1;
+    }
+
     Coordinator newCoordinator(Path stateDir, FakeNodes fakeNodes, FakeLauncher fakeLauncher) {
         var settings = new Coordinator.Settings(VNODES, 3, 8, Duration.ofMinutes(1), Duration.ofMillis(100),
-                Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(2), FAILURE_TIMEOUT, 1);
+                Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(2), FAILURE_TIMEOUT,
+                replicationFactor());
         return new Coordinator(settings, new StateStore(stateDir), fakeNodes, fakeLauncher, clock, pacer, queued::add,
                 queued::add, new Coordinator.OperationListener() {
                     @Override

@@ -19,6 +19,12 @@ import org.junit.jupiter.api.Test;
  * nodes heartbeat when the test says so, the detector's rounds run every 300 ms of the manual clock.
  */
 class FailoverTest extends CoordinatorHarness {
+    /** Three copies, as the ECS's default: a failover ring must keep the cluster's factor. */
+    @Override
+    int replicationFactor() {
+        return 3;
+    }
+
     private static final Duration ROUND = Failover.roundInterval(FAILURE_TIMEOUT);
     /** Nodes that stopped heartbeating (killed or paused). */
     private final Set<String> silent = new HashSet<>();
@@ -228,6 +234,7 @@ class FailoverTest extends CoordinatorHarness {
         assertThat(failover.detections().getFirst().epoch()).as("past the add's epoch 2, never sharing it")
                 .isEqualTo(3);
         assertThat(coordinator.ring().epoch()).isEqualTo(3);
+        assertThat(coordinator.ring().replicationFactor()).as("the cluster's factor survives the failover").isEqualTo(3);
         assertThat(members()).containsExactly("node-1", "node-3");
         assertThat(coordinator.cluster().nodes()).extracting(ClusterView.NodeView::id)
                 .containsExactly("node-1", "node-2", "node-3");
