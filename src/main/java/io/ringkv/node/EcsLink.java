@@ -91,7 +91,8 @@ final class EcsLink implements ApplicationListener<ApplicationReadyEvent>, AutoC
             restPort = web.getWebServer().getPort();
         }
         timer.scheduleWithFixedDelay(this::tick, 0, PULL_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
-        beats.scheduleAtFixedRate(this::heartbeat, 0, heartbeatInterval.toMillis(), TimeUnit.MILLISECONDS);
+        // Fixed delay: after a pause (GC, SIGSTOP) the missed beats are not sent in a burst.
+        beats.scheduleWithFixedDelay(this::heartbeat, 0, heartbeatInterval.toMillis(), TimeUnit.MILLISECONDS);
         // The ECS renews no lease while the node is behind its ring: report a new ring at once.
         cluster.onAdopted(ring -> {
             try {

@@ -26,7 +26,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The ECS running as a separate JVM from the packaged jar, with its own data directory, a fixed
- * admin token and node port bases picked at random so that parallel runs rarely meet.
+ * admin token and node port bases picked at random so that parallel runs rarely meet. Its log and,
+ * once it is closed, its nodes' logs stay in {@code target/it-logs/}.
  *
  * <p>Every node pid the ECS records in {@code cluster.json} is remembered, so {@link #close()}
  * kills, by PID, the nodes the ECS launched even when the ECS itself was {@code kill -9}'d and
@@ -53,6 +54,7 @@ public final class EcsProcess implements AutoCloseable {
     private final List<String> command;
     private final Path dataDir;
     private final Path logFile;
+    private final Path logDir;
     private final int restPort;
     private final String token = UUID.randomUUID().toString();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -61,7 +63,9 @@ public final class EcsProcess implements AutoCloseable {
     private EcsProcess(int initialNodes, List<String> extraArgs) throws IOException {
         this.dataDir = Files.createTempDirectory("ringkv-it-ecs-");
         this.restPort = freeTcpPort();
-        int base = 20_000 + 200 * ThreadLocalRandom.current().nextInt(100);
+        // One slot of 300 ports per run: data, REST and RESP bases 100 apart (at least nodes-max, 64),
+        // all below 32768, where the kernel's ephemeral ports (bind to port 0, client sockets) begin.
+        int base = 20_000 + 300 * ThreadLocalRandom.current().nextInt(42);
         command = new ArrayList<>(List.of(System.getProperty("ringkv.java"), "-Xmx64m", "-jar",
                 System.getProperty("ringkv.jar"),
                 "--spring.profiles.active=ecs",
@@ -71,12 +75,14 @@ public final class EcsProcess implements AutoCloseable {
                 "--ringkv.ecs.initial-nodes=" + initialNodes,
                 "--ringkv.ecs.node-port-base=" + base,
                 "--ringkv.ecs.node-rest-port-base=" + (base + 100),
+                // Not the default 43300, which every ECS on the machine (other runs, ops/ringkv up) starts from.
+                "--ringkv.ecs.node-resp-port-base=" + (base + 200),
                 "--ringkv.ecs.shutdown-grace=5s",
                 "--ringkv.ecs.tick-interval=500ms",
                 // Shared CI machines start several JVMs at once: a node can take a minute to be ready.
                 "--ringkv.ecs.node-start-timeout=4m"));
         command.addAll(extraArgs);
-        Path logDir = Path.of(System.getProperty("ringkv.jar")).toAbsolutePath().getParent().resolve("it-logs");
+        this.logDir = Path.of(System.getProperty("ringkv.jar")).toAbsolutePath().getParent().resolve("it-logs");
         Files.createDirectories(logDir);
         this.logFile = logDir.resolve("ecs-" + restPort + ".log");
         Files.writeString(logFile, String.join(" ", command) + System.lineSeparator());
@@ -348,6 +354,7 @@ public final class EcsProcess implements AutoCloseable {
      * it (the admin token, no RINGKV_/SPRING_/SERVER_ variables of this JVM); returns the new pid.
      */
     public long restartNode(LaunchedNode node) {
+        assertPortsFree(node);
         try {
             Files.writeString(node.logFile(), "=== restarted by the test" + System.lineSeparator(),
                     java.nio.file.StandardOpenOption.APPEND);
@@ -362,6 +369,21 @@ public final class EcsProcess implements AutoCloseable {
             return process.pid();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot restart node " + node.id(), e);
+        }
+    }
+
+    /**
+     * While a killed node was down another process (another test run's launcher) may have taken its
+     * ports; a node started on them would fail, or share its UDP port through SO_REUSEPORT.
+     */
+    private static void assertPortsFree(LaunchedNode node) {
+        try (var udp = new java.net.DatagramSocket(new java.net.InetSocketAddress(node.host(), node.port()));
+                var rest = new ServerSocket()) {
+            rest.setReuseAddress(true);
+            rest.bind(new java.net.InetSocketAddress(node.host(), node.restPort()));
+        } catch (IOException e) {
+            throw new AssertionError("node " + node.id() + "'s ports " + node.port() + " and " + node.restPort()
+                    + " are no longer free (" + e + "): another process took them while it was down");
         }
     }
 
@@ -405,10 +427,27 @@ public final class EcsProcess implements AutoCloseable {
             });
         }
         PIDS.clear();
+        keepNodeLogs();
         try (var paths = Files.walk(dataDir)) {
             paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             System.err.println("cannot delete " + dataDir + ": " + e);
+        }
+    }
+
+    /** Copies the nodes' logs next to the ECS's, as {@code ecs-<port>-<node>.log}, before the data directory goes. */
+    private void keepNodeLogs() {
+        Path nodes = dataDir.resolve("nodes");
+        if (!Files.isDirectory(nodes)) {
+            return;
+        }
+        try (var logs = Files.list(nodes)) {
+            for (Path log : logs.filter(p -> p.getFileName().toString().endsWith(".log")).toList()) {
+                Files.copy(log, logDir.resolve("ecs-" + restPort + "-" + log.getFileName()),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            System.err.println("cannot keep the node logs of " + nodes + ": " + e);
         }
     }
 

@@ -49,12 +49,15 @@ class FailoverIT {
     @Timeout(value = 20, unit = TimeUnit.MINUTES)
     void killedAndPausedNodesAreFailedOverAndRejoin() {
         try (EcsProcess ecs = EcsProcess.start(NODES, "--ringkv.ecs.failure-timeout=" + FAILURE_TIMEOUT.toMillis() + "ms")) {
-            ecs.awaitCluster(NODES + " UP nodes, boot finished", OPERATION_TIMEOUT,
+            JsonNode booted = ecs.awaitCluster(NODES + " UP nodes, boot finished", OPERATION_TIMEOUT,
                     c -> EcsProcess.upNodes(c).size() == NODES && c.path("operation").isNull());
+            // Usually node-1..node-5; other ids when the boot was retried (a port taken by another run).
+            List<String> ids = new ArrayList<>();
+            booted.path("nodes").forEach(n -> ids.add(n.path("id").asString()));
             List<Long> detectionsMs = new ArrayList<>();
 
             // kill -9 one node at a time, three times; each is restarted and rejoins.
-            for (String victim : List.of("node-1", "node-3", "node-5")) {
+            for (String victim : List.of(ids.get(0), ids.get(2), ids.get(4))) {
                 EcsProcess.LaunchedNode node = ecs.launched(victim);
                 long epoch = ring(ecs).path("epoch").asLong();
                 long killedAt = System.nanoTime();
@@ -76,29 +79,29 @@ class FailoverIT {
                     detectionsMs.size(), detectionsMs, FAILURE_TIMEOUT.toMillis());
 
             // Two nodes killed together.
-            EcsProcess.LaunchedNode two = ecs.launched("node-2");
-            EcsProcess.LaunchedNode four = ecs.launched("node-4");
+            EcsProcess.LaunchedNode one = ecs.launched(ids.get(1));
+            EcsProcess.LaunchedNode other = ecs.launched(ids.get(3));
             long epochBefore = ring(ecs).path("epoch").asLong();
             long killedAt = System.nanoTime();
-            EcsProcess.killNode(two);
-            EcsProcess.killNode(four);
-            JsonNode without = awaitRing(ecs, "node-2 and node-4 out of the ring",
-                    r -> !members(r).contains("node-2") && !members(r).contains("node-4"));
+            EcsProcess.killNode(one);
+            EcsProcess.killNode(other);
+            JsonNode without = awaitRing(ecs, one.id() + " and " + other.id() + " out of the ring",
+                    r -> !members(r).contains(one.id()) && !members(r).contains(other.id()));
             long pairMs = (System.nanoTime() - killedAt) / 1_000_000;
             long rings = without.path("epoch").asLong() - epochBefore;
-            System.out.printf("FailoverIT: kill -9 node-2 and node-4 together -> both out after %d ms, in %d ring(s)%n",
-                    pairMs, rings);
+            System.out.printf("FailoverIT: kill -9 %s and %s together -> both out after %d ms, in %d ring(s)%n",
+                    one.id(), other.id(), pairMs, rings);
             assertThat(Duration.ofMillis(pairMs)).isLessThan(FAILURE_TIMEOUT.plus(DETECTION_SLACK));
             assertThat(rings).isBetween(1L, 2L);
-            assertFailoverRecorded(ecs, "node-2");
-            assertFailoverRecorded(ecs, "node-4");
+            assertFailoverRecorded(ecs, one.id());
+            assertFailoverRecorded(ecs, other.id());
             awaitMembershipCount(ecs, NODES - 2);
-            ecs.restartNode(two);
-            ecs.restartNode(four);
-            awaitRejoined(ecs, "node-2");
-            awaitRejoined(ecs, "node-4");
+            ecs.restartNode(one);
+            ecs.restartNode(other);
+            awaitRejoined(ecs, one.id());
+            awaitRejoined(ecs, other.id());
 
-            pauseForTwiceTheTimeout(ecs, "node-3");
+            pauseForTwiceTheTimeout(ecs, ids.get(2));
             System.out.printf("FailoverIT: detection times (kill -9 -> ring published): single %s ms, pair %d ms%n",
                     detectionsMs, pairMs);
         }
@@ -130,11 +133,15 @@ class FailoverIT {
             NodeProcess.sleep(Duration.ofNanos(Math.max(0, left)));
             EcsProcess.signal(node.pid(), "CONT");
 
+            long resumedAt = System.nanoTime();
             KVResponse reply = kv.awaitReply(id, Duration.ofSeconds(10)).orElseThrow(
                     () -> new AssertionError("no reply from the resumed " + victim));
-            assertThat(ErrorCode.of(reply.getErrCode())).as("the resumed %s must not serve %s as owner: %s", victim,
-                    key.toStringUtf8(), Kv.describe(reply)).isIn(ErrorCode.OVERLOAD, ErrorCode.NOT_RESPONSIBLE);
+            long replyMs = (System.nanoTime() - resumedAt) / 1_000_000;
             JsonNode info = nodeInfo(ecs, node);
+            assertThat(ErrorCode.of(reply.getErrCode())).as("the resumed %s must not serve %s as owner: %s %d ms after"
+                    + " SIGCONT; the node now: %s; UDP port %d held by: %s", victim, key.toStringUtf8(),
+                    Kv.describe(reply), replyMs, info, node.port(), udpPortHolders(node.port()))
+                    .isIn(ErrorCode.OVERLOAD, ErrorCode.NOT_RESPONSIBLE);
             assertThat(info.path("lease").path("valid").asBoolean()).as("lease of the resumed node: %s", info)
                     .isFalse();
             System.out.printf("FailoverIT: %s resumed after %d ms: lease not valid (%s), GET of its key answered %s%n",
@@ -251,6 +258,21 @@ class FailoverIT {
         ring.path("members").forEach(m -> members.add(new Member(m.path("id").asString(), m.path("host").asString(),
                 m.path("port").asInt(), m.path("restPort").asInt())));
         return Ring.of(ring.path("epoch").asLong(), ring.path("vnodes").asInt(), members);
+    }
+
+    /** Which processes hold a UDP port (ss -ulpn): more than one node would share its datagrams. */
+    private static String udpPortHolders(int port) {
+        try {
+            Process ss = new ProcessBuilder("ss", "-Hulpn", "sport = :" + port).redirectErrorStream(true).start();
+            String out = new String(ss.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            ss.waitFor(5, TimeUnit.SECONDS);
+            return out.strip();
+        } catch (java.io.IOException e) {
+            return "(ss failed: " + e + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "(interrupted)";
+        }
     }
 
     private static JsonNode nodeInfo(EcsProcess ecs, EcsProcess.LaunchedNode node) {
