@@ -338,9 +338,23 @@ public final class Handoff {
                 throw new IllegalStateException("interrupted", e);
             }
             check();
+            deliver(to, request, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ACK_TIMEOUT_MS));
+        }
+
+        /**
+         * Sends one record; an OVERLOAD (the target is busy, e.g. still dropping ranges it lost
+         * earlier) is sent again after the wait it asks for, until the deadline.
+         */
+        private void deliver(Member to, KVRequest request, long deadlineNanos) {
             int bytes = request.getKey().size() + request.getValue().size();
-            CompletableFuture<KVResponse> reply = peers.exchange(to, request);
-            reply.whenComplete((response, e) -> {
+            peers.exchange(to, request).whenComplete((response, e) -> {
+                if (e == null && response.getErrCode() == ErrorCode.OVERLOAD.code()
+                        && System.nanoTime() - deadlineNanos < 0) {
+                    long waitMs = Math.max(1, response.getOverloadWaitTime());
+                    CompletableFuture.delayedExecutor(waitMs, TimeUnit.MILLISECONDS)
+                            .execute(() -> deliver(to, request, deadlineNanos));
+                    return;
+                }
                 if (e != null) {
                     failure.compareAndSet(null, e);
                 } else if (response.getErrCode() != ErrorCode.SUCCESS.code()

@@ -15,6 +15,7 @@ import io.ringkv.wire.Origin;
 import io.ringkv.wire.proto.KVRequest;
 import io.ringkv.wire.proto.KVResponse;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
@@ -52,6 +53,11 @@ final class ClusterKvService implements KvService {
             .setErrCode(ErrorCode.OVERLOAD.code())
             .setOverloadWaitTime(NO_LEASE_WAIT_MS)
             .build();
+    /** This node is dropping ranges it lost: a range stream must wait (the handoff retries). */
+    private static final KVResponse DROPPING = KVResponse.newBuilder()
+            .setErrCode(ErrorCode.OVERLOAD.code())
+            .setOverloadWaitTime(100)
+            .build();
     private static final KVResponse MOVING_LOCKED = KVResponse.newBuilder()
             .setErrCode(ErrorCode.WRITE_LOCKED.code())
             .setOverloadWaitTime(MOVING_WAIT_MS)
@@ -62,6 +68,7 @@ final class ClusterKvService implements KvService {
     private final Handoff handoff;
     private final Peers peers;
     private final Replicator replicator;
+    private final BooleanSupplier dropping;
     private final boolean readAny;
     private final int keyBytesMax;
 
@@ -70,12 +77,13 @@ final class ClusterKvService implements KvService {
      *     instead of forwarding it to the primary
      */
     ClusterKvService(KvService local, ClusterState cluster, Handoff handoff, Peers peers, Replicator replicator,
-            boolean readAny, int keyBytesMax) {
+            BooleanSupplier dropping, boolean readAny, int keyBytesMax) {
         this.local = local;
         this.cluster = cluster;
         this.handoff = handoff;
         this.peers = peers;
         this.replicator = replicator;
+        this.dropping = dropping;
         this.readAny = readAny;
         this.keyBytesMax = keyBytesMax;
     }
@@ -94,7 +102,11 @@ final class ClusterKvService implements KvService {
                     .setMembershipCount(cluster.membershipCount())
                     .build());
             case STORE_PUT, STORE_REMOVE -> {
-                // From a primary (stamped with its epoch: fenced) or a handoff stream (not stamped).
+                // From a primary (stamped with its epoch: fenced) or a handoff stream (not stamped),
+                // which waits while this node drops ranges, lest the drop take what it brings.
+                if (!request.hasRingEpoch() && dropping.getAsBoolean()) {
+                    yield done(DROPPING);
+                }
                 KVResponse refusal = replicator.fence(request);
                 yield refusal != null ? done(refusal) : local.execute(request, origin);
             }

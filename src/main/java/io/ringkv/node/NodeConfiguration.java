@@ -185,10 +185,10 @@ class NodeConfiguration {
 
     @Bean
     KvService kvService(RingKvProperties properties, ProcessNode process, StorageEngine storage,
-            ClusterState cluster, Handoff handoff, Peers peers, Replicator replicator) {
+            ClusterState cluster, Handoff handoff, Peers peers, Replicator replicator, RangeSync rangeSync) {
         var limits = properties.limits();
         var local = new LocalKvService(process, storage, limits.keyBytesMax(), limits.valueBytesMax());
-        return new ClusterKvService(local, cluster, handoff, peers, replicator,
+        return new ClusterKvService(local, cluster, handoff, peers, replicator, rangeSync::dropping,
                 properties.replication().read() == RingKvProperties.ReadFrom.any, limits.keyBytesMax());
     }
 

@@ -72,6 +72,7 @@ public final class RangeSync implements AutoCloseable {
     private final AtomicLong keys = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong failedKeys = new AtomicLong();
+    private final AtomicInteger dropsRunning = new AtomicInteger();
     /** Keys pushed by every sync since start (metrics). */
     private final AtomicLong keysPushedTotal = new AtomicLong();
     // Guarded by this.
@@ -165,19 +166,33 @@ public final class RangeSync implements AutoCloseable {
         worker.shutdownNow();
     }
 
-    /** Removes the ranges' keys on a thread of its own: the adopting thread must not wait for it. */
+    /**
+     * Removes the ranges' keys on a thread of its own: the adopting thread must not wait for it.
+     * While it runs, {@link #dropping} is true and range streams are turned away (their senders
+     * retry), since a key streamed in during the drop could be removed by it.
+     */
     private void drop(List<TokenRange> ranges, long epoch) {
         if (ranges.isEmpty()) {
             return;
         }
+        dropsRunning.incrementAndGet();
         Thread.ofPlatform().daemon().name("ringkv-range-drop").start(() -> {
-            long dropped = 0;
-            for (TokenRange r : ranges) {
-                dropped += storage.dropRange(r.startExclusive(), r.endInclusive()).toCompletableFuture().join();
+            try {
+                long dropped = 0;
+                for (TokenRange r : ranges) {
+                    dropped += storage.dropRange(r.startExclusive(), r.endInclusive()).toCompletableFuture().join();
+                }
+                log.info("ring epoch {}: dropped {} keys in {} ranges this node no longer keeps", epoch, dropped,
+                        ranges.size());
+            } finally {
+                dropsRunning.decrementAndGet();
             }
-            log.info("ring epoch {}: dropped {} keys in {} ranges this node no longer keeps", epoch, dropped,
-                    ranges.size());
         });
+    }
+
+    /** Whether ranges are being dropped now: a record streamed in meanwhile could be lost. */
+    public boolean dropping() {
+        return dropsRunning.get() > 0;
     }
 
     private List<TokenRange> primaryRanges(Ring ring) {
