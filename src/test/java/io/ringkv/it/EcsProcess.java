@@ -266,21 +266,36 @@ public final class EcsProcess implements AutoCloseable {
 
     /** A GET on the REST port of every UP node of a cluster view, with the cluster's token, parsed. */
     private java.util.Map<String, JsonNode> getFromUpNodes(JsonNode cluster, String path) {
+        return callUpNodes(cluster, "GET", path, null);
+    }
+
+    /**
+     * A request (JSON body unless null) to the REST port of every UP node of a cluster view, with
+     * the cluster's token; every answer must be 2xx. The parsed answers, by node id.
+     */
+    public java.util.Map<String, JsonNode> callUpNodes(JsonNode cluster, String method, String path, String json) {
         java.util.Map<String, JsonNode> out = new java.util.TreeMap<>();
         for (JsonNode node : cluster.path("nodes")) {
             if (!node.path("status").asString().equals("UP")) {
                 continue;
             }
             URI uri = URI.create("http://" + node.path("host").asString() + ":" + node.path("restPort").asInt() + path);
+            var request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
+                    .header("Authorization", "Bearer " + token)
+                    .method(method, json == null ? HttpRequest.BodyPublishers.noBody()
+                            : HttpRequest.BodyPublishers.ofString(json));
+            if (json != null) {
+                request.header("Content-Type", "application/json");
+            }
             try {
-                var response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
-                        .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() != 200) {
-                    throw new AssertionError("GET " + uri + " answered " + response.statusCode() + ": " + response.body());
+                var response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() / 100 != 2) {
+                    throw new AssertionError(method + " " + uri + " answered " + response.statusCode() + ": "
+                            + response.body());
                 }
                 out.put(node.path("id").asString(), JSON.readTree(response.body()));
             } catch (IOException e) {
-                throw new UncheckedIOException("GET " + uri + " failed", e);
+                throw new UncheckedIOException(method + " " + uri + " failed", e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new AssertionError("interrupted", e);
