@@ -7,7 +7,6 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import tools.jackson.databind.JsonNode;
@@ -35,24 +34,9 @@ class ClusterScaleIT {
                     c -> EcsProcess.upNodes(c).size() == 3 && c.path("epoch").asLong() >= 1
                             && c.path("operation").isNull());
             long startEpoch = cluster.path("epoch").asLong();
-            // Clients pick entry nodes among those UP now; refreshed as the cluster changes.
-            var entries = new java.util.concurrent.atomic.AtomicReference<List<InetSocketAddress>>(
-                    EcsProcess.upNodes(cluster));
-            AtomicBoolean watching = new AtomicBoolean(true);
-            Thread watcher = Thread.ofPlatform().daemon().name("cluster-watcher").start(() -> {
-                while (watching.get()) {
-                    try {
-                        List<InetSocketAddress> up = EcsProcess.upNodes(ecs.cluster());
-                        if (!up.isEmpty()) {
-                            entries.set(up);
-                        }
-                    } catch (RuntimeException e) {
-                        // The ECS is busy; keep the last list.
-                    }
-                    NodeProcess.sleep(Duration.ofMillis(300));
-                }
-            });
-            try (ClusterWorkload clients = new ClusterWorkload(KEYS, CLIENTS, seed, entries::get)) {
+            // Clients pick entry nodes among those UP, refreshed as the cluster changes.
+            try (EcsProcess.UpNodes entries = ecs.watchUpNodes(cluster);
+                    ClusterWorkload clients = new ClusterWorkload(KEYS, CLIENTS, seed, entries)) {
                 long loadStart = System.nanoTime();
                 clients.load();
                 System.out.printf("ClusterScaleIT (seed %d): loaded %d keys in %d ms%n", seed, KEYS,
@@ -76,7 +60,6 @@ class ClusterScaleIT {
 
                 NodeProcess.sleep(Duration.ofSeconds(1));
                 clients.stop();
-                watching.set(false);
                 System.out.printf("ClusterScaleIT (seed %d): after the add (%d keys, %d bytes moved): %s%n", seed,
                         added.path("keysMoved").asLong(), added.path("bytesMoved").asLong(), afterAdd);
                 System.out.printf("ClusterScaleIT (seed %d): after the shrink (%d keys, %d bytes moved): %s%n", seed,
@@ -91,9 +74,6 @@ class ClusterScaleIT {
                 awaitCopies(ecs, three, clients.lastPresent.get());
                 System.out.printf("ClusterScaleIT (seed %d): final check of %d keys via each of 3 nodes: 0 wrong%n",
                         seed, KEYS);
-            } finally {
-                watching.set(false);
-                watcher.join(2_000);
             }
         }
     }

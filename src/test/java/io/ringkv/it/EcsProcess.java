@@ -243,6 +243,50 @@ public final class EcsProcess implements AutoCloseable {
         return JSON.readTree(response.body()).path("id").asString();
     }
 
+    /**
+     * The cluster's UP nodes, refreshed every 300 ms by a thread of its own until closed; while the
+     * ECS is busy the last list stays. Clients use it to pick entry nodes as the cluster changes.
+     */
+    public final class UpNodes implements java.util.function.Supplier<List<java.net.InetSocketAddress>>,
+            AutoCloseable {
+        private final java.util.concurrent.atomic.AtomicReference<List<java.net.InetSocketAddress>> last;
+        private volatile boolean watching = true;
+        private final Thread watcher;
+
+        private UpNodes(JsonNode cluster) {
+            last = new java.util.concurrent.atomic.AtomicReference<>(upNodes(cluster));
+            watcher = Thread.ofPlatform().daemon().name("cluster-watcher").start(() -> {
+                while (watching) {
+                    try {
+                        List<java.net.InetSocketAddress> up = upNodes(cluster());
+                        if (!up.isEmpty()) {
+                            last.set(up);
+                        }
+                    } catch (RuntimeException e) {
+                        // The ECS is busy; keep the last list.
+                    }
+                    NodeProcess.sleep(Duration.ofMillis(300));
+                }
+            });
+        }
+
+        @Override
+        public List<java.net.InetSocketAddress> get() {
+            return last.get();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            watching = false;
+            watcher.join(2_000);
+        }
+    }
+
+    /** Starts following the UP nodes, beginning with those of {@code cluster}. */
+    public UpNodes watchUpNodes(JsonNode cluster) {
+        return new UpNodes(cluster);
+    }
+
     /** Nodes of a cluster view whose status is UP, as data-plane addresses. */
     public static List<java.net.InetSocketAddress> upNodes(JsonNode cluster) {
         List<java.net.InetSocketAddress> up = new ArrayList<>();

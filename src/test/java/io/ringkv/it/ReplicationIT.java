@@ -8,8 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -41,22 +39,9 @@ class ReplicationIT {
                 "--ringkv.ecs.failure-timeout=" + FAILURE_TIMEOUT)) {
             JsonNode cluster = ecs.awaitCluster(NODES + " UP nodes", EcsProcess.READY_TIMEOUT,
                     c -> EcsProcess.upNodes(c).size() == NODES && c.path("operation").isNull());
-            AtomicReference<List<InetSocketAddress>> entries = new AtomicReference<>(EcsProcess.upNodes(cluster));
-            AtomicBoolean watching = new AtomicBoolean(true);
-            Thread watcher = Thread.ofPlatform().daemon().name("cluster-watcher").start(() -> {
-                while (watching.get()) {
-                    try {
-                        List<InetSocketAddress> up = EcsProcess.upNodes(ecs.cluster());
-                        if (!up.isEmpty()) {
-                            entries.set(up);
-                        }
-                    } catch (RuntimeException e) {
-                        // The ECS is busy; keep the last list.
-                    }
-                    NodeProcess.sleep(Duration.ofMillis(300));
-                }
-            });
-            try (ClusterWorkload clients = new ClusterWorkload(KEYS, CLIENTS, seed, entries::get)) {
+            // Clients pick entry nodes among those UP, refreshed as the cluster changes.
+            try (EcsProcess.UpNodes entries = ecs.watchUpNodes(cluster);
+                    ClusterWorkload clients = new ClusterWorkload(KEYS, CLIENTS, seed, entries)) {
                 clients.load();
                 clients.start();
                 NodeProcess.sleep(Duration.ofSeconds(2));
@@ -97,9 +82,6 @@ class ReplicationIT {
                 System.out.printf("ReplicationIT RF %d (seed %d): %s%n", rf, seed, clients.summary());
                 assertThat(clients.wrongReads.get()).as("wrong reads (seed %d): %s", seed, clients.wrongReadReports())
                         .isZero();
-            } finally {
-                watching.set(false);
-                watcher.join(2_000);
             }
         }
     }
