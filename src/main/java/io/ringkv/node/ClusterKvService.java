@@ -154,7 +154,9 @@ final class ClusterKvService implements KvService {
         }
         CompletionStage<KVResponse> outcome;
         try {
-            outcome = replicator.write(request, ring, replicas, () -> local.execute(request, origin));
+            // Applied here but not acknowledged by every backup: a retry must not apply it again.
+            outcome = replicator.write(request, ring, replicas, () -> local.execute(request, origin))
+                    .thenApply(reply -> reply == null ? OUTCOME_UNKNOWN : reply);
         } catch (RuntimeException e) {
             handoff.endWrite(stamp, position, request.getKey());
             throw e;
@@ -168,9 +170,10 @@ final class ClusterKvService implements KvService {
                 .build();
         return peers.exchange(owner, forwarded).handle((reply, failure) -> {
             if (failure != null) {
-                // Unknown outcome: no reply, the client retries and the owner's cache knows the origin.
+                // The owner may have applied it and died, or may answer late: its cache knows the
+                // origin, but a new owner would not, so a write is not run again from here.
                 log.debug("forward to {} failed: {}", owner.id(), failure.toString());
-                return null;
+                return request.getCommand() == Command.GET.code() ? null : OUTCOME_UNKNOWN;
             }
             if (reply.getErrCode() == ErrorCode.NOT_RESPONSIBLE.code()) {
                 learn(reply);

@@ -33,7 +33,7 @@ record NodeRespBackend(KvService kv, StorageEngine storage, String nodeId, NodeC
             id[8 + i] = (byte) (n >>> (56 - 8 * i));
         }
         return kv.execute(request, new Origin(RESP_ORIGIN, id)).thenApply(reply -> {
-            if (reply == null) {
+            if (reply == null || reply == KvService.OUTCOME_UNKNOWN) {
                 throw new OutcomeUnknown("the key's owner did not answer the forwarded request; it may or may not"
                         + " have been applied");
             }

@@ -81,6 +81,9 @@ public final class RequestProcessor implements PacketHandler {
         });
     }
 
+    /** Cached in place of a reply for a write whose outcome is unknown (no real reply is empty). */
+    private static final byte[] UNKNOWN_OUTCOME_MARK = new byte[0];
+
     /** {@code request} is null when the payload did not parse. */
     private void process(ByteString messageId, Envelope.Opened.Request request, InetSocketAddress sender,
             Replier replier, long startNanos) {
@@ -91,6 +94,11 @@ public final class RequestProcessor implements PacketHandler {
                 : Origin.decode(request.request().getOrigin());
         Origin key = origin != null ? origin : new Origin(sender, id);
         byte[] cached = replies.get(key.client(), key.messageId());
+        if (cached != null && cached.length == 0) {
+            // A retry of a write whose outcome is unknown: running it again could apply it twice.
+            metrics.discarded("retry-of-unknown-outcome");
+            return;
+        }
         if (cached != null) {
             metrics.replayed();
             replier.reply(origin == null ? cached : Envelope.resealReply(cached, messageId));
@@ -132,11 +140,19 @@ public final class RequestProcessor implements PacketHandler {
         });
     }
 
-    /** {@code response} null: the outcome is unknown, nothing is sent or cached (see {@link KvService}). */
+    /**
+     * {@code response} null: nothing is sent or cached, a retry is welcome; {@link
+     * KvService#OUTCOME_UNKNOWN}: nothing is sent, and retries are refused for the cache's TTL.
+     */
     private void finish(ByteString messageId, Origin key, boolean forwarded, InetSocketAddress sender,
             Replier replier, Command command, KVResponse response, long startNanos) {
         if (response == null) {
+            metrics.discarded("no-reply");
+            return;
+        }
+        if (response == KvService.OUTCOME_UNKNOWN) {
             metrics.discarded("outcome-unknown");
+            replies.put(key.client(), key.messageId(), UNKNOWN_OUTCOME_MARK);
             return;
         }
         byte[] bytes = Envelope.sealReply(forwarded ? ByteString.copyFrom(key.messageId()) : messageId, response);

@@ -70,6 +70,33 @@ class RequestProcessorTest {
     }
 
     @Test
+    void aWriteWhoseOutcomeIsUnknownIsAnsweredNeitherNowNorOnRetry() {
+        int[] executions = {0};
+        KvService unknown = (request, origin) -> {
+            executions[0]++;
+            return CompletableFuture.completedFuture(KvService.OUTCOME_UNKNOWN);
+        };
+        RequestProcessor p = new RequestProcessor(node, unknown, replies, new NodeMetrics(registry, storage, replies),
+                100, 10_000);
+        for (int attempt = 0; attempt < 3; attempt++) {
+            var replier = new RecordingReplier();
+            p.handle(datagram("r", remove("k")), CLIENT, replier);
+            assertThat(replier.replies).as("attempt %d", attempt).isEmpty();
+        }
+        assertThat(executions[0]).as("a retry could apply it twice: never run again").isEqualTo(1);
+
+        KvService notExecuted = (request, origin) -> {
+            executions[0]++;
+            return CompletableFuture.completedFuture(null);
+        };
+        RequestProcessor q = new RequestProcessor(node, notExecuted, replies, new NodeMetrics(registry, storage,
+                replies), 100, 10_000);
+        q.handle(datagram("g", get("k")), CLIENT, new RecordingReplier());
+        q.handle(datagram("g", get("k")), CLIENT, new RecordingReplier());
+        assertThat(executions[0]).as("null: not executed, a retry is welcome").isEqualTo(3);
+    }
+
+    @Test
     void retriedRemoveReturnsTheFirstReply() {
         send("a", put("k", "v", 0));
         assertThat(send("r", remove("k")).getErrCode()).isEqualTo(ErrorCode.SUCCESS.code());
