@@ -193,34 +193,6 @@ public final class Ring {
         return preferenceList(position, replicationFactor);
     }
 
-    /**
-     * Every range of the ring with its replica set, in ring order; adjacent ranges with the same
-     * replica set are merged. An empty ring has none; a one-member ring has the whole ring.
-     */
-    public List<ReplicaRange> replicaRanges() {
-        if (members.isEmpty()) {
-            return List.of();
-        }
-        if (members.size() == 1) {
-            return List.of(new ReplicaRange(new TokenRange(0, 0), List.of(members.getFirst())));
-        }
-        List<ReplicaRange> out = new ArrayList<>();
-        for (int i = 0; i < tokens.length; i++) {
-            long start = previousToken(i);
-            if (tokens[i] == start) {
-                continue;
-            }
-            List<Member> replicas = replicasOf(tokens[i]);
-            ReplicaRange last = out.isEmpty() ? null : out.getLast();
-            if (last != null && last.replicas().equals(replicas) && last.range().endInclusive() == start) {
-                out.set(out.size() - 1, new ReplicaRange(new TokenRange(last.range().startExclusive(), tokens[i]), replicas));
-            } else {
-                out.add(new ReplicaRange(new TokenRange(start, tokens[i]), replicas));
-            }
-        }
-        return out;
-    }
-
     /** The ranges a member owns as primary, in ring order; adjacent ranges are merged. */
     public List<TokenRange> rangesOf(String id) {
         Integer m = indexById.get(id);
