@@ -6,12 +6,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.BiPredicate;
 
 /**
@@ -176,16 +174,21 @@ public final class Ring {
     public List<Member> preferenceList(long position, int n) {
         requireMembers();
         int want = Math.min(n, members.size());
-        Set<Integer> seen = new LinkedHashSet<>();
+        // On every routed request: a small array and a linear check, no set (want is RF, a handful).
+        Member[] out = new Member[want];
+        int found = 0;
         int at = successor(position);
-        for (int step = 0; step < tokens.length && seen.size() < want; step++) {
-            seen.add(tokenOwner[(at + step) % tokens.length]);
+        for (int step = 0; step < tokens.length && found < want; step++) {
+            Member m = members.get(tokenOwner[(at + step) % tokens.length]);
+            int i = 0;
+            while (i < found && out[i] != m) {
+                i++;
+            }
+            if (i == found) {
+                out[found++] = m;
+            }
         }
-        List<Member> out = new ArrayList<>(want);
-        for (int i : seen) {
-            out.add(members.get(i));
-        }
-        return out;
+        return List.of(found == want ? out : Arrays.copyOf(out, found));
     }
 
     /** The replica set of a position: its primary first, then the backups, {@link #replicationFactor} at most. */
