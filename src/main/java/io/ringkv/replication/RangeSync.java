@@ -45,6 +45,10 @@ public final class RangeSync implements AutoCloseable {
     /** Keys pushed and not yet acknowledged by all backups. */
     static final int WINDOW = 128;
     static final long RETRY_DELAY_MS = 2_000;
+    /** How often suspect keys are pushed again ({@link Replicator#retrySuspects}). */
+    static final long SUSPECT_RETRY_PERIOD_MS = 1_000;
+    /** How long a round of suspect retries may take; each push has its own timeout, so it ends well before. */
+    static final long SUSPECT_RETRY_WAIT_MS = 30_000;
     /** How long the window may stay full before the sync fails (each push has its own timeout too). */
     static final long WINDOW_WAIT_MS = 30_000;
 
@@ -89,6 +93,24 @@ public final class RangeSync implements AutoCloseable {
         this.replicator = replicator;
         this.handoff = handoff;
         replicator.attach(this);
+        // On the sync thread: while a plan runs it pushes every key anyway, so a round may wait.
+        worker.scheduleWithFixedDelay(this::retrySuspects, SUSPECT_RETRY_PERIOD_MS, SUSPECT_RETRY_PERIOD_MS,
+                TimeUnit.MILLISECONDS);
+    }
+
+    private void retrySuspects() {
+        try {
+            int cured = replicator.retrySuspects().toCompletableFuture()
+                    .get(SUSPECT_RETRY_WAIT_MS, TimeUnit.MILLISECONDS);
+            if (cured > 0) {
+                log.info("{} suspect keys are on every replica again", cured);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            // The next round tries again; a scheduled task that throws would never run again.
+            log.warn("pushing suspect keys again failed: {}", e.toString());
+        }
     }
 
     /** Syncs every range this node is primary of in the ring it starts with (its saved one). */

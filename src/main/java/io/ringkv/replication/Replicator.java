@@ -56,6 +56,11 @@ public final class Replicator {
     private static final Logger log = LoggerFactory.getLogger(Replicator.class);
     /** Suspect keys remembered one by one; past it every read pushes until a full range sync ends. */
     static final int SUSPECT_KEYS_MAX = 50_000;
+    /**
+     * Suspect keys pushed again per round of {@link #retrySuspects}. A round's pushes run together
+     * and wait on one timeout, so this bounds the burst a backup that comes back receives.
+     */
+    static final int RETRY_KEYS_MAX = 1_024;
 
     private final String selfId;
     private final ClusterState cluster;
@@ -140,6 +145,36 @@ public final class Replicator {
                 ? storeRemove(k)
                 : storePut(k, ByteString.copyFrom(current.value()), current.version());
         return replicate(key, state, ring, replicas);
+    }
+
+    /**
+     * The retry queue for briefly unreachable backups (design §5): pushes up to
+     * {@link #RETRY_KEYS_MAX} suspect keys to their replicas again, as they stand here, so that a
+     * backup that missed a write for a moment gets it back without waiting for a read of the key or
+     * a ring change. A key this node no longer leads is forgotten: its new primary's range sync
+     * covers it. Completes when every push of the round has an answer, with the number of keys
+     * that are in step again.
+     */
+    public CompletionStage<Integer> retrySuspects() {
+        Ring ring = cluster.ring();
+        if (suspects.isEmpty() || ring == null || ring.isEmpty()) {
+            return CompletableFuture.completedFuture(0);
+        }
+        List<CompletableFuture<Boolean>> pushes = new java.util.ArrayList<>();
+        for (ByteBuffer k : suspects) {
+            if (pushes.size() == RETRY_KEYS_MAX) {
+                break;
+            }
+            byte[] key = k.array(); // suspects hold whole wrapped keys
+            List<Member> replicas = ring.replicasOf(RingPosition.of(key));
+            if (!replicas.getFirst().id().equals(selfId)) {
+                suspects.remove(k);
+                continue;
+            }
+            pushes.add(push(key, ring, replicas).toCompletableFuture());
+        }
+        return CompletableFuture.allOf(pushes.toArray(CompletableFuture<?>[]::new))
+                .thenApply(ignored -> (int) pushes.stream().filter(p -> p.join()).count());
     }
 
     /** Keys whose state here may be on some replicas only: their next read pushes first. */

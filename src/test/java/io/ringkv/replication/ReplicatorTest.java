@@ -116,6 +116,40 @@ class ReplicatorTest {
     }
 
     @Test
+    void theRetryQueuePushesSuspectKeysOnceTheBackupAnswersAgainAndForgetsKeysItNoLongerLeads() throws Exception {
+        String led = keyWhosePrimaryIs("a");
+        String other = keyWhosePrimaryIs("b");
+        answers.put("b", ok());
+        write(put(led, "v")); // c silent: suspect
+        write(put(other, "v"));
+        assertThat(replicator.suspectKeys()).isEqualTo(2);
+
+        sent.clear();
+        assertThat(replicator.retrySuspects().toCompletableFuture().get(5, TimeUnit.SECONDS))
+                .as("c still silent").isZero();
+        assertThat(sent).as("only the key this node leads is pushed").containsExactlyInAnyOrder(
+                "b:STORE_PUT:5", "c:STORE_PUT:5");
+        assertThat(replicator.suspectKeys()).as("the other key is its primary's to sync").isEqualTo(1);
+
+        answers.put("c", ok());
+        assertThat(replicator.retrySuspects().toCompletableFuture().get(5, TimeUnit.SECONDS)).isEqualTo(1);
+        assertThat(replicator.suspectKeys()).isZero();
+        sent.clear();
+        read(led);
+        assertThat(sent).as("in step again: read without a push").isEmpty();
+        assertThat(replicator.retrySuspects().toCompletableFuture().get(5, TimeUnit.SECONDS)).isZero();
+    }
+
+    private static String keyWhosePrimaryIs(String id) {
+        for (int i = 0; ; i++) {
+            String key = "key-" + i;
+            if (RING.replicasOf(RingPosition.of(key.getBytes(StandardCharsets.UTF_8))).getFirst().id().equals(id)) {
+                return key;
+            }
+        }
+    }
+
+    @Test
     void aBackupOnAnOlderRingIsSentTheRingAndANewerRingIsAdopted() throws Exception {
         Ring older = RING.withEpoch(4);
         answers.put("b", KVResponse.newBuilder().setErrCode(ErrorCode.NOT_RESPONSIBLE.code())
