@@ -1,5 +1,6 @@
 package io.ringkv.ecs;
 
+import io.ringkv.admin.Caller;
 import io.ringkv.ring.Member;
 import io.ringkv.ring.RingView;
 import java.io.IOException;
@@ -114,6 +115,7 @@ public final class HttpNodeClient implements NodeClient {
         var builder = HttpRequest.newBuilder(URI.create("http://" + node.host() + ":" + node.restPort() + path))
                 .timeout(requestTimeout)
                 .header("Authorization", "Bearer " + token)
+                .header(Caller.HEADER, Caller.ECS)
                 .header("Accept", "application/json, application/problem+json");
         if (body != null) {
             builder.header("Content-Type", "application/json");

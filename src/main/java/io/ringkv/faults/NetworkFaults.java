@@ -5,6 +5,7 @@ import io.ringkv.faults.NetworkRule.Direction;
 import io.ringkv.faults.NetworkRule.Protocol;
 import io.ringkv.transport.ChannelHook;
 import java.net.InetSocketAddress;
+import java.net.http.HttpClient;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ThreadLocalRandom;
@@ -210,6 +211,15 @@ public final class NetworkFaults implements AutoCloseable {
     /** {@code links} behind this plan; {@code replyTimeoutMs} is how long a lost exchange takes to fail. */
     public Peers wrap(Peers links, long replyTimeoutMs) {
         return new FaultyPeers(links, this, replyTimeoutMs);
+    }
+
+    /**
+     * {@code http} behind this plan, for a node's calls to its ECS. Those calls are few and bounded by
+     * their caller (a heartbeat or two and a pull in flight), so their waits are not charged to
+     * {@link #HELD_BYTES_MAX}.
+     */
+    public HttpClient wrap(HttpClient http) {
+        return new FaultyHttpClient(http, this);
     }
 
     @Override

@@ -18,6 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -59,7 +60,7 @@ final class EcsLink implements ApplicationListener<ApplicationReadyEvent>, AutoC
     private final AdminToken token;
     private final ClusterState cluster;
     private final JsonMapper json;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(REQUEST_TIMEOUT).build();
+    private final HttpClient http;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("ringkv-ecs-link").factory());
     private final ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(
@@ -74,7 +75,8 @@ final class EcsLink implements ApplicationListener<ApplicationReadyEvent>, AutoC
     private volatile String lastHeartbeatProblem;
 
     EcsLink(String ecsUrl, String selfId, String host, int port, AdminToken token, ClusterState cluster,
-            JsonMapper json, Duration heartbeatInterval) {
+            JsonMapper json, Duration heartbeatInterval, UnaryOperator<HttpClient> network) {
+        this.http = network.apply(HttpClient.newBuilder().connectTimeout(REQUEST_TIMEOUT).build());
         this.ecs = URI.create(ecsUrl.endsWith("/") ? ecsUrl : ecsUrl + "/");
         this.selfId = selfId;
         this.host = host;

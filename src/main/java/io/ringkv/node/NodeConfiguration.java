@@ -22,6 +22,7 @@ import io.ringkv.transport.ChannelHook;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Executors;
+import java.util.function.UnaryOperator;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -64,6 +65,17 @@ class NodeConfiguration {
     @ConditionalOnProperty(name = "ringkv.faults.enabled", havingValue = "true")
     NetworkFaults networkFaults() {
         return new NetworkFaults();
+    }
+
+    /** With fault injection on and an ECS to follow: the ECS's calls go through the network plan. */
+    @Bean
+    @ConditionalOnProperty(name = "ringkv.faults.enabled", havingValue = "true")
+    @ConditionalOnExpression("!'${ringkv.node.ecs:}'.isBlank()")
+    FilterRegistrationBean<FaultyEcsCallsFilter> faultyEcsCallsFilter(RingKvProperties properties,
+            NetworkFaults faults) {
+        var registration = new FilterRegistrationBean<>(new FaultyEcsCallsFilter(faults, properties.node().ecs()));
+        registration.addUrlPatterns("/*");
+        return registration;
     }
 
     @Bean(destroyMethod = "close")
@@ -177,10 +189,12 @@ class NodeConfiguration {
     /** Present only when the node has an ECS to follow. */
     @Bean(destroyMethod = "close")
     @ConditionalOnExpression("!'${ringkv.node.ecs:}'.isBlank()")
-    EcsLink ecsLink(RingKvProperties properties, AdminToken token, ClusterState cluster, JsonMapper json) {
+    EcsLink ecsLink(RingKvProperties properties, AdminToken token, ClusterState cluster, JsonMapper json,
+            ObjectProvider<NetworkFaults> networkFaults) {
         var node = properties.node();
+        NetworkFaults faults = networkFaults.getIfAvailable();
         return new EcsLink(node.ecs(), cluster.selfId(), node.host(), node.port(), token, cluster, json,
-                node.heartbeatInterval());
+                node.heartbeatInterval(), faults == null ? UnaryOperator.identity() : faults::wrap);
     }
 
     @Bean

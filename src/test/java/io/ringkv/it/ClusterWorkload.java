@@ -35,7 +35,7 @@ final class ClusterWorkload implements AutoCloseable {
     private final int keys;
     private final int clients;
     private final long seed;
-    private final Supplier<List<InetSocketAddress>> nodes;
+    private final java.util.function.IntFunction<Supplier<List<InetSocketAddress>>> nodesOf;
     private final DurabilityModel model;
     private final AtomicBoolean running = new AtomicBoolean();
     private final ExecutorService pool;
@@ -48,13 +48,23 @@ final class ClusterWorkload implements AutoCloseable {
     final AtomicLong errors = new AtomicLong();
     /** Keys the last {@link #verifyAll} found present. */
     final AtomicLong lastPresent = new AtomicLong();
+    /** Every acknowledged write: the node it went through, and when it was invoked and answered. */
+    record Ack(InetSocketAddress via, long invokedNanos, long answeredNanos) {}
+
+    private final java.util.Queue<Ack> acks = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final List<String> wrongReadReports = java.util.Collections.synchronizedList(new ArrayList<>());
 
     ClusterWorkload(int keys, int clients, long seed, Supplier<List<InetSocketAddress>> nodes) {
+        this(keys, clients, seed, client -> nodes);
+    }
+
+    /** Client {@code i} picks its entry nodes from {@code nodesOf.apply(i)}. */
+    ClusterWorkload(int keys, int clients, long seed,
+            java.util.function.IntFunction<Supplier<List<InetSocketAddress>>> nodesOf) {
         this.keys = keys;
         this.clients = clients;
         this.seed = seed;
-        this.nodes = nodes;
+        this.nodesOf = nodesOf;
         this.model = new DurabilityModel(keys);
         this.pool = Executors.newFixedThreadPool(clients, Thread.ofPlatform().name("workload-", 0).factory());
     }
@@ -127,6 +137,7 @@ final class ClusterWorkload implements AutoCloseable {
 
     private void loop(int client, boolean mixed) {
         Random random = new Random(seed * 31 + client);
+        Supplier<List<InetSocketAddress>> nodes = nodesOf.apply(client);
         java.util.Map<InetSocketAddress, RingKvClient> byNode = new java.util.HashMap<>();
         long serial = 0;
         int next = client;
@@ -143,7 +154,9 @@ final class ClusterWorkload implements AutoCloseable {
                 next += clients;
             }
             List<InetSocketAddress> entry = nodes.get();
-            RingKvClient c = byNode.computeIfAbsent(entry.get(random.nextInt(entry.size())), this::client);
+            InetSocketAddress via = entry.get(random.nextInt(entry.size()));
+            RingKvClient c = byNode.computeIfAbsent(via, this::client);
+            long invoked = System.nanoTime();
             int op = mixed ? random.nextInt(10) : 0;
             serial++;
             try {
@@ -154,7 +167,7 @@ final class ClusterWorkload implements AutoCloseable {
                     try {
                         c.put(key(k), v.toByteArray(), version);
                         model.acknowledged(k, state, "PUT s" + serial);
-                        acknowledged.incrementAndGet();
+                        acknowledged(via, invoked);
                     } catch (OutcomeUnknownException e) {
                         model.unknown(k, state, "PUT s" + serial);
                         unknown.incrementAndGet();
@@ -163,7 +176,7 @@ final class ClusterWorkload implements AutoCloseable {
                     try {
                         c.remove(key(k));
                         model.acknowledged(k, DurabilityModel.ABSENT, "REMOVE s" + serial);
-                        acknowledged.incrementAndGet();
+                        acknowledged(via, invoked);
                     } catch (OutcomeUnknownException e) {
                         model.unknown(k, DurabilityModel.ABSENT, "REMOVE s" + serial);
                         unknown.incrementAndGet();
@@ -183,6 +196,23 @@ final class ClusterWorkload implements AutoCloseable {
                 errors.incrementAndGet();
             }
         }
+    }
+
+    private void acknowledged(InetSocketAddress via, long invokedNanos) {
+        acknowledged.incrementAndGet();
+        acks.add(new Ack(via, invokedNanos, System.nanoTime()));
+    }
+
+    /** The writes acknowledged through {@code via} that were invoked and answered within [from, to]. */
+    List<Ack> acknowledgedVia(InetSocketAddress via, long fromNanos, long toNanos) {
+        return acks.stream().filter(a -> a.via().equals(via) && a.invokedNanos() - fromNanos >= 0
+                && toNanos - a.answeredNanos() >= 0).toList();
+    }
+
+    /** The writes acknowledged through any node but {@code via} that were answered within [from, to]. */
+    long acknowledgedElsewhere(InetSocketAddress via, long fromNanos, long toNanos) {
+        return acks.stream().filter(a -> !a.via().equals(via) && a.answeredNanos() - fromNanos >= 0
+                && toNanos - a.answeredNanos() >= 0).count();
     }
 
     private static DurabilityModel.State read(RingKvClient c, int k) {

@@ -40,7 +40,7 @@ import tools.jackson.databind.json.JsonMapper;
  * the test, appending to the node's log.
  */
 public final class EcsProcess implements AutoCloseable {
-    public static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+    public static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
     private static final Duration STOP_GRACE = Duration.ofSeconds(20);
     private static final Pattern PID = Pattern.compile("\"pid\"\\s*:\\s*(\\d+)");
     private static final Set<Long> PIDS = ConcurrentHashMap.newKeySet();
@@ -320,32 +320,40 @@ public final class EcsProcess implements AutoCloseable {
     public java.util.Map<String, JsonNode> callUpNodes(JsonNode cluster, String method, String path, String json) {
         java.util.Map<String, JsonNode> out = new java.util.TreeMap<>();
         for (JsonNode node : cluster.path("nodes")) {
-            if (!node.path("status").asString().equals("UP")) {
-                continue;
-            }
-            URI uri = URI.create("http://" + node.path("host").asString() + ":" + node.path("restPort").asInt() + path);
-            var request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
-                    .header("Authorization", "Bearer " + token)
-                    .method(method, json == null ? HttpRequest.BodyPublishers.noBody()
-                            : HttpRequest.BodyPublishers.ofString(json));
-            if (json != null) {
-                request.header("Content-Type", "application/json");
-            }
-            try {
-                var response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() / 100 != 2) {
-                    throw new AssertionError(method + " " + uri + " answered " + response.statusCode() + ": "
-                            + response.body());
-                }
-                out.put(node.path("id").asString(), JSON.readTree(response.body()));
-            } catch (IOException e) {
-                throw new UncheckedIOException(method + " " + uri + " failed", e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
+            if (node.path("status").asString().equals("UP")) {
+                out.put(node.path("id").asString(), callNode(node.path("host").asString(),
+                        node.path("restPort").asInt(), method, path, json));
             }
         }
         return out;
+    }
+
+    /**
+     * A request (JSON body unless null) to one node's REST port with the cluster's token; the
+     * answer must be 2xx. The parsed answer.
+     */
+    public JsonNode callNode(String host, int restPort, String method, String path, String json) {
+        URI uri = URI.create("http://" + host + ":" + restPort + path);
+        var request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
+                .header("Authorization", "Bearer " + token)
+                .method(method, json == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(json));
+        if (json != null) {
+            request.header("Content-Type", "application/json");
+        }
+        try {
+            var response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() / 100 != 2) {
+                throw new AssertionError(method + " " + uri + " answered " + response.statusCode() + ": "
+                        + response.body());
+            }
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(method + " " + uri + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
     }
 
     /** The keys each UP node stores (every copy counts), summed. */
@@ -428,6 +436,26 @@ public final class EcsProcess implements AutoCloseable {
             return process.pid();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot restart node " + node.id(), e);
+        }
+    }
+
+    /**
+     * Deletes everything a stopped node keeps on disk (its log, saved ring and token), as a
+     * replaced disk would: the node's {@code --ringkv.storage.dir} is emptied, not removed.
+     */
+    public static void wipeNodeData(LaunchedNode node) {
+        String prefix = "--ringkv.storage.dir=";
+        Path dir = node.command().stream().filter(arg -> arg.startsWith(prefix)).findFirst()
+                .map(arg -> Path.of(arg.substring(prefix.length())))
+                .orElseThrow(() -> new AssertionError("no " + prefix + " in " + node.command()));
+        try (var entries = Files.walk(dir)) {
+            for (Path p : entries.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                if (!p.equals(dir)) {
+                    Files.delete(p);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot wipe " + dir, e);
         }
     }
 
