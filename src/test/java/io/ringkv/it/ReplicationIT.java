@@ -18,8 +18,8 @@ import tools.jackson.databind.JsonNode;
  * {@code kill -9}'d together while clients write and read with verification. The ECS detects the
  * failures, publishes a ring without them and repairs; afterwards every key holds its last
  * acknowledged value through every live node and is kept on min(RF, live) of them. With RF 3 one
- * more node is killed after the repair, and then the killed nodes are restarted with their data:
- * they rejoin and are caught up.
+ * more node is killed after the repair, and then the killed nodes are restarted, one with an empty
+ * disk and the others with their data: they rejoin and are caught up.
  */
 class ReplicationIT {
     private static final int NODES = 5;
@@ -70,6 +70,8 @@ class ReplicationIT {
                 }
 
                 clients.start();
+                // The first comes back with an empty disk (a replaced one); the others with their data.
+                EcsProcess.wipeNodeData(victims.getFirst());
                 for (EcsProcess.LaunchedNode victim : victims) {
                     ecs.restartNode(victim);
                 }
@@ -111,7 +113,7 @@ class ReplicationIT {
     }
 
     /** Waits until every UP node's range sync is DONE for the ring the ECS shows. */
-    private static void awaitRepairs(EcsProcess ecs) {
+    static void awaitRepairs(EcsProcess ecs) {
         long deadline = System.nanoTime() + REPAIR_BOUND.toNanos();
         String last = "";
         while (System.nanoTime() < deadline) {
@@ -129,7 +131,7 @@ class ReplicationIT {
     }
 
     /** Every key at its last acknowledged state through every live node, on min(RF, live) of them. */
-    private static void verifyEverywhere(EcsProcess ecs, ClusterWorkload clients, int rf, String when) {
+    static void verifyEverywhere(EcsProcess ecs, ClusterWorkload clients, int rf, String when) {
         JsonNode cluster = ecs.cluster();
         List<InetSocketAddress> up = EcsProcess.upNodes(cluster);
         for (InetSocketAddress node : up) {
