@@ -3,6 +3,7 @@ package io.ringkv.membership;
 import io.ringkv.membership.Update.Kind;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -192,6 +193,40 @@ final class MemberTable {
             down(m, Kind.DEAD, m.incarnation, selfId, nowMs);
             gossip.offer(Update.dead(m.endpoint, m.incarnation, selfId));
         }
+    }
+
+    /** One page of the table for a state sync; {@code nextAfterId} is "" after the last one. */
+    record Page(List<Update> members, String nextAfterId) {}
+
+    /**
+     * The members whose ids sort after {@code afterId}, {@code self} merged in at its place, in id
+     * order, as many as fit {@code bytesMax} encoded bytes and {@code countMax} updates.
+     */
+    Page page(String afterId, Update self, int bytesMax, int countMax) {
+        List<Update> page = new ArrayList<>();
+        int bytesLeft = bytesMax;
+        Iterator<Member> rest = members.tailMap(afterId, false).values().iterator();
+        Member pending = rest.hasNext() ? rest.next() : null;
+        String selfId = self.member().id();
+        boolean selfPending = selfId.compareTo(afterId) > 0;
+        while (pending != null || selfPending) {
+            Update update;
+            if (selfPending && (pending == null || selfId.compareTo(pending.endpoint.id()) < 0)) {
+                update = self;
+                selfPending = false;
+            } else {
+                update = pending.asUpdate();
+                pending = rest.hasNext() ? rest.next() : null;
+            }
+            int bytes = MembershipCodec.updateBytes(update);
+            if (page.size() >= countMax || bytes > bytesLeft) {
+                // An empty page ends the sync: the requester stops at a page without members.
+                return new Page(page, page.isEmpty() ? afterId : page.getLast().member().id());
+            }
+            page.add(update);
+            bytesLeft -= bytes;
+        }
+        return new Page(page, "");
     }
 
     /**

@@ -11,8 +11,6 @@ import io.ringkv.membership.Message.SyncRequest;
 import io.ringkv.membership.Update.Kind;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,29 +63,6 @@ public final class SwimCore {
         int nacks;
     }
 
-    /**
-     * An indirect probe run for another member: kept until the requester's period is over, so a
-     * late ack is still forwarded after the nack went out.
-     */
-    private static final class Forward {
-        final Address requester;
-        final int requesterSeq;
-        final long nackAtMs;
-        final long expiresAtMs;
-        boolean nacked;
-
-        Forward(Address requester, int requesterSeq, long nackAtMs, long expiresAtMs) {
-            this.requester = requester;
-            this.requesterSeq = requesterSeq;
-            this.nackAtMs = nackAtMs;
-            this.expiresAtMs = expiresAtMs;
-        }
-
-        long nextDueMs() {
-            return nacked ? expiresAtMs : nackAtMs;
-        }
-    }
-
     private final SwimConfig config;
     private final Endpoint self;
     private final RandomGenerator random;
@@ -97,7 +72,7 @@ public final class SwimCore {
     private final MemberTable table;
     private final List<Outgoing> out = new ArrayList<>();
     private final List<MembershipEvent> events = new ArrayList<>();
-    private final Map<Integer, Forward> forwards = new HashMap<>();
+    private final Forwards forwards;
     /** Syncs in progress: how many more pages to pull from each address. Bounded by {@link #SYNCS_MAX}. */
     private final Map<Address, Integer> syncPagesLeft = new LinkedHashMap<>();
     private static final int SYNCS_MAX = 64;
@@ -116,13 +91,10 @@ public final class SwimCore {
     private long probesFailed;
     private long indirectProbes;
     private long refutations;
-    private long forwardsRefused;
     private long misdirectedPings;
     private long stalls;
-    private long correctionsSent;
     /** Newer news for the sender of the message being handled; see {@link #apply}. */
-    private final List<Update> corrections = new ArrayList<>();
-    private int correctionBytes;
+    private final Corrections corrections;
 
     public SwimCore(SwimConfig config, Endpoint self, RandomGenerator random, long nowMs) {
         this.config = config;
@@ -132,6 +104,8 @@ public final class SwimCore {
         this.gossip = new GossipQueue(config.broadcastsMax());
         this.order = new ProbeOrder(random);
         this.table = new MemberTable(config, self.id(), order, gossip, events);
+        this.forwards = new Forwards(config.forwardsMax());
+        this.corrections = new Corrections(config.datagramBytesMax() / 4);
         // Start probing somewhere in the first period, so that members started together do not probe in step.
         this.nextProbeAtMs = nowMs + random.nextLong(config.periodMs());
         this.nextSyncAtMs = config.syncIntervalMs() == 0 ? Long.MAX_VALUE
@@ -180,8 +154,7 @@ public final class SwimCore {
     /** A message from {@code from}: answers it, applies its gossip, and advances any probe it concerns. */
     public Output handle(Address from, Message message, long nowMs) {
         noticeStall(nowMs);
-        corrections.clear();
-        correctionBytes = 0;
+        corrections.take();
         for (Update update : message.gossip()) {
             apply(update, nowMs, true);
         }
@@ -201,7 +174,7 @@ public final class SwimCore {
             }
         }
         if (!corrections.isEmpty()) {
-            send(from, Gossip::new, takeCorrections()); // no reply carried them
+            send(from, Gossip::new, corrections.take()); // no reply carried them
         }
         return output();
     }
@@ -283,8 +256,8 @@ public final class SwimCore {
     }
 
     public Stats stats() {
-        return new Stats(probes, probesFailed, indirectProbes, refutations, forwardsRefused, misdirectedPings,
-                stalls, correctionsSent, gossip.dropped(), table.ignoredForRoom());
+        return new Stats(probes, probesFailed, indirectProbes, refutations, forwards.refused(), misdirectedPings,
+                stalls, corrections.added(), gossip.dropped(), table.ignoredForRoom());
     }
 
     // ---- probing ----
@@ -346,7 +319,7 @@ public final class SwimCore {
             misdirectedPings++;
             return;
         }
-        send(from, g -> new Ack(ping.seq(), g), takeCorrections());
+        send(from, g -> new Ack(ping.seq(), g), corrections.take());
     }
 
     private void onPingReq(Address from, PingReq req, long nowMs) {
@@ -354,12 +327,12 @@ public final class SwimCore {
             send(from, g -> new Ack(req.seq(), g));
             return;
         }
-        if (forwards.size() >= config.forwardsMax()) {
-            forwardsRefused++;
+        int seq = nextSeq;
+        if (!forwards.start(seq, new Forwards.Forward(from, req.seq(), nowMs + config.nackTimeoutMs(),
+                nowMs + config.periodMs()))) {
             return;
         }
-        int seq = nextSeq++;
-        forwards.put(seq, new Forward(from, req.seq(), nowMs + config.nackTimeoutMs(), nowMs + config.periodMs()));
+        nextSeq++;
         send(req.target().address(), g -> new Ping(seq, req.target().id(), g));
     }
 
@@ -371,7 +344,7 @@ public final class SwimCore {
             }
             return;
         }
-        Forward forward = forwards.remove(ack.seq());
+        Forwards.Forward forward = forwards.acked(ack.seq());
         if (forward != null) {
             send(forward.requester, g -> new Ack(forward.requesterSeq, g));
         }
@@ -379,18 +352,8 @@ public final class SwimCore {
 
     /** Sends the nacks that are due and forgets forwards whose requester's period is over. */
     private void expireForwards(long nowMs) {
-        if (forwards.isEmpty()) {
-            return;
-        }
-        Iterator<Forward> it = forwards.values().iterator();
-        while (it.hasNext()) {
-            Forward forward = it.next();
-            if (nowMs >= forward.expiresAtMs) {
-                it.remove();
-            } else if (!forward.nacked && nowMs >= forward.nackAtMs) {
-                forward.nacked = true;
-                send(forward.requester, g -> new Nack(forward.requesterSeq, g));
-            }
+        for (Forwards.Forward forward : forwards.nacksDue(nowMs)) {
+            send(forward.requester, g -> new Nack(forward.requesterSeq, g));
         }
     }
 
@@ -406,7 +369,7 @@ public final class SwimCore {
         if (!update.member().id().equals(self.id())) {
             Update newer = table.newerThan(update);
             if (newer != null) {
-                correct(newer);
+                corrections.add(newer);
             } else {
                 table.apply(update, nowMs, gossipNewcomer);
             }
@@ -416,7 +379,7 @@ public final class SwimCore {
             return;
         }
         if (update.incarnation() < incarnation) {
-            correct(Update.alive(self, incarnation));
+            corrections.add(Update.alive(self, incarnation));
             return;
         }
         if (update.kind() == Kind.ALIVE) {
@@ -432,34 +395,8 @@ public final class SwimCore {
             refutations++;
             health.adjust(1);
             gossip.offer(Update.alive(self, incarnation));
-            correct(Update.alive(self, incarnation));
+            corrections.add(Update.alive(self, incarnation));
         }
-    }
-
-    /** Queues {@code newer} for the sender of the message being handled, within a byte budget. */
-    private void correct(Update newer) {
-        int bytes = MembershipCodec.updateBytes(newer);
-        if (correctionBytes + bytes > config.datagramBytesMax() / 4) {
-            return;
-        }
-        for (Update queued : corrections) {
-            if (queued.member().id().equals(newer.member().id())) {
-                return;
-            }
-        }
-        corrections.add(newer);
-        correctionBytes += bytes;
-        correctionsSent++;
-    }
-
-    private List<Update> takeCorrections() {
-        if (corrections.isEmpty()) {
-            return List.of();
-        }
-        List<Update> taken = List.copyOf(corrections);
-        corrections.clear();
-        correctionBytes = 0;
-        return taken;
     }
 
     // ---- state sync ----
@@ -501,36 +438,14 @@ public final class SwimCore {
     private void onSyncRequest(Address from, SyncRequest sync, long nowMs) {
         // A requester we hold as down at its own incarnation or above gets that as a correction, to refute.
         apply(sync.self(), nowMs, true);
-        List<Update> first = takeCorrections();
+        List<Update> first = corrections.take();
         // Room for the page: the limit less the header, the cursor (an id at most), the tag and the
         // corrections.
         int reserved = MembershipCodec.HEADER_BYTES + 1 + 1 + Endpoint.ID_BYTES_MAX + MembershipCodec.updatesBytes(first);
         int bytesLeft = config.datagramBytesMax() - MembershipCodec.TAG_BYTES - reserved;
-        List<Update> page = new ArrayList<>();
-        String next = "";
-        // The table in id order from the cursor, with this member itself merged in at its place.
-        Iterator<Member> rest = table.all().tailMap(sync.afterId(), false).values().iterator();
-        Member pending = rest.hasNext() ? rest.next() : null;
-        boolean selfPending = self.id().compareTo(sync.afterId()) > 0;
-        while (pending != null || selfPending) {
-            Update update;
-            if (selfPending && (pending == null || self.id().compareTo(pending.endpoint.id()) < 0)) {
-                update = Update.alive(self, incarnation);
-                selfPending = false;
-            } else {
-                update = pending.asUpdate();
-                pending = rest.hasNext() ? rest.next() : null;
-            }
-            int bytes = MembershipCodec.updateBytes(update);
-            if (page.size() >= config.updatesPerMessageMax() || bytes > bytesLeft) {
-                next = page.isEmpty() ? sync.afterId() : page.getLast().member().id();
-                break;
-            }
-            page.add(update);
-            bytesLeft -= bytes;
-        }
-        String cursor = next;
-        out.add(new Outgoing(from, new SyncReply(page, cursor, first)));
+        MemberTable.Page page = table.page(sync.afterId(), Update.alive(self, incarnation), bytesLeft,
+                config.updatesPerMessageMax());
+        out.add(new Outgoing(from, new SyncReply(page.members(), page.nextAfterId(), first)));
     }
 
     private void onSyncReply(Address from, SyncReply reply, long nowMs) {
@@ -618,9 +533,7 @@ public final class SwimCore {
             next = Math.min(next, probe.timeoutAtMs);
         }
         next = Math.min(next, table.nextDeadlineMs());
-        for (Forward forward : forwards.values()) {
-            next = Math.min(next, forward.nextDueMs());
-        }
+        next = Math.min(next, forwards.nextDueMs());
         nextTickAtMs = next;
         if (out.isEmpty() && events.isEmpty()) {
             return EMPTY;

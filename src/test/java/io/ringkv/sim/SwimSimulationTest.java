@@ -59,6 +59,14 @@ class SwimSimulationTest {
         return Integer.parseInt(event.member().id().substring(1));
     }
 
+    private static SwimSimulation simulation(long seed, double lossRate) {
+        return new SwimSimulation(seed, CONFIG, lossRate, DELAY_MIN_MS, DELAY_MAX_MS);
+    }
+
+    private static String wallSince(long startNanos) {
+        return seconds((System.nanoTime() - startNanos) / 1e6);
+    }
+
     private static String seconds(double ms) {
         return String.format("%.1fs", ms / 1000.0);
     }
@@ -68,7 +76,7 @@ class SwimSimulationTest {
     void everyLiveMemberMarksACrashedMemberDeadWithinTheBound(int n) throws Exception {
         SimSeeds.replayable(seed -> {
             long wallStart = System.nanoTime();
-            SwimSimulation sim = new SwimSimulation(seed, CONFIG, 0, DELAY_MIN_MS, DELAY_MAX_MS);
+            SwimSimulation sim = simulation(seed, 0);
             int crashes = n == 50 ? 20 : 10;
             long[] crashedAtMs = new long[n];
             Arrays.fill(crashedAtMs, -1);
@@ -120,7 +128,7 @@ class SwimSimulationTest {
                             + " suspicionMin=%s suspicionMax=%s wall=%s seed=%d%n",
                     n, crashes, seconds(detection.at(50)), seconds(detection.at(99)), seconds(detection.max()),
                     seconds(detectionBoundMs(n)), seconds(CONFIG.suspicionMinMs(n)), seconds(CONFIG.suspicionMaxMs(n)),
-                    seconds((System.nanoTime() - wallStart) / 1e6), seed);
+                    wallSince(wallStart), seed);
             assertThat(detection.max()).as("slowest detection, ms").isLessThanOrEqualTo(detectionBoundMs(n));
             assertThat(wronglyDead[0]).as("live members marked dead").isZero();
         });
@@ -138,7 +146,7 @@ class SwimSimulationTest {
     void anUpdateReachesEveryMemberWithin3Log2NPeriodsAtTheP99(int n) throws Exception {
         SimSeeds.replayable(seed -> {
             long wallStart = System.nanoTime();
-            SwimSimulation sim = new SwimSimulation(seed, CONFIG, 0, DELAY_MIN_MS, DELAY_MAX_MS);
+            SwimSimulation sim = simulation(seed, 0);
             int cycles = n == 50 ? 50 : 25;
             int total = n + cycles;
             // learnedAtMs[subject][observer] for joins (Joined) and leaves (Left); madeAtMs[subject].
@@ -214,7 +222,7 @@ class SwimSimulationTest {
             System.out.printf("SWIM-SIM n=%d dissemination updates=%d p50=%.1f p99=%.1f max=%.1f periods"
                             + " limit=%d periods wall=%s seed=%d%n",
                     n, rounds.count(), rounds.at(50), rounds.at(99), rounds.max(), disseminationPeriods(n),
-                    seconds((System.nanoTime() - wallStart) / 1e6), seed);
+                    wallSince(wallStart), seed);
             assertThat(rounds.at(99)).as("p99 periods for an update to reach every member")
                     .isLessThanOrEqualTo(disseminationPeriods(n));
         });
@@ -268,7 +276,7 @@ class SwimSimulationTest {
     private void falsePositives(int n) throws Exception {
         SimSeeds.replayable(seed -> {
             long wallStart = System.nanoTime();
-            SwimSimulation sim = new SwimSimulation(seed, CONFIG, 0.10, DELAY_MIN_MS, DELAY_MAX_MS);
+            SwimSimulation sim = simulation(seed, 0.10);
             long[] counts = new long[3]; // suspected, dead, refuted (alive again), as events at any member
             Set<String> raised = new HashSet<>(); // distinct (member, incarnation) suspected
             sim.observe((observer, event, nowMs) -> {
@@ -292,7 +300,7 @@ class SwimSimulationTest {
             System.out.printf("SWIM-SIM n=%d loss=10%% minutes=10 dead=%d suspicionsRaised=%d suspectedEvents=%d"
                             + " aliveAgainEvents=%d messages/member/period=%.2f healthMaxAtEnd=%d wall=%s seed=%d%n",
                     n, counts[1], raised.size(), counts[0], counts[2], sim.sent() / (double) n / (durationMs / PERIOD_MS),
-                    healthMax, seconds((System.nanoTime() - wallStart) / 1e6), seed);
+                    healthMax, wallSince(wallStart), seed);
             assertThat(counts[1]).as("healthy members marked dead (as seen by any member)").isZero();
         });
     }
@@ -302,7 +310,7 @@ class SwimSimulationTest {
     void aMemberPausedForHalfTheMinimumSuspicionTimeoutRefutesAndIsNeverMarkedDead(int n) throws Exception {
         SimSeeds.replayable(seed -> {
             long wallStart = System.nanoTime();
-            SwimSimulation sim = new SwimSimulation(seed, CONFIG, 0, DELAY_MIN_MS, DELAY_MAX_MS);
+            SwimSimulation sim = simulation(seed, 0);
             long[] counts = new long[2]; // suspicions of the paused, deaths of anyone
             int[] paused = {-1};
             int suspectedPauses = 0;
@@ -335,7 +343,7 @@ class SwimSimulationTest {
             System.out.printf("SWIM-SIM n=%d pause pauses=%d suspected=%d pause=%s suspectedEvents=%d dead=%d wall=%s"
                             + " seed=%d%n",
                     n, pauses, suspectedPauses, seconds(pauseMs), counts[0], counts[1],
-                    seconds((System.nanoTime() - wallStart) / 1e6), seed);
+                    wallSince(wallStart), seed);
             assertThat(suspectedPauses).as("pauses noticed").isPositive();
             assertThat(counts[1]).as("members marked dead").isZero();
         });
@@ -349,7 +357,7 @@ class SwimSimulationTest {
             double[] perMember = new double[sizes.length];
             int periods = 30;
             for (int s = 0; s < sizes.length; s++) {
-                SwimSimulation sim = new SwimSimulation(seed + s, CONFIG, 0, DELAY_MIN_MS, DELAY_MAX_MS);
+                SwimSimulation sim = simulation(seed + s, 0);
                 sim.startAll(sizes[s]);
                 sim.runUntil(5 * PERIOD_MS, EVENTS_MAX, WALL_MS_MAX);
                 long before = sim.sent();
@@ -360,7 +368,7 @@ class SwimSimulationTest {
             double max = Arrays.stream(perMember).max().orElseThrow();
             System.out.printf("SWIM-SIM messages/member/period n=50:%.3f n=200:%.3f n=1000:%.3f ratio=%.3f wall=%s seed=%d%n",
                     perMember[0], perMember[1], perMember[2], max / min,
-                    seconds((System.nanoTime() - wallStart) / 1e6), seed);
+                    wallSince(wallStart), seed);
             assertThat(max / min).as("largest over smallest messages per member per period").isLessThanOrEqualTo(1.5);
         });
     }
