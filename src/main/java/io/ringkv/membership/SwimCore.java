@@ -504,17 +504,23 @@ public final class SwimCore {
         out.add(new Outgoing(to, build.apply(updates)));
     }
 
-    /**
-     * A call more than a period after the tick was due, and after the last call, means this member
-     * was stalled; later calls at the same time (datagrams that waited in the socket) are not.
-     */
+    /** {@code updates} and then {@code last}, unless an update about the same member is there already. */
     private static List<Update> withLast(List<Update> updates, Update last) {
+        for (Update update : updates) {
+            if (update.member().id().equals(last.member().id())) {
+                return updates;
+            }
+        }
         List<Update> all = new ArrayList<>(updates.size() + 1);
         all.addAll(updates);
         all.add(last);
         return all;
     }
 
+    /**
+     * A call more than a period after the tick was due, and after the last call, means this member
+     * was stalled; later calls at the same time (datagrams that waited in the socket) are not.
+     */
     private void noticeStall(long nowMs) {
         long lateMs = nowMs - Math.max(nextTickAtMs, lastCallMs);
         lastCallMs = Math.max(lastCallMs, nowMs);
