@@ -30,6 +30,7 @@ class ArchitectureTest {
                     "io.ringkv.ring..",
                     "io.ringkv.cluster..",
                     "io.ringkv.replication..",
+                    "io.ringkv.membership..",
                     "io.ringkv.resp..",
                     "io.ringkv.bench..")
             .should().dependOnClassesThat().resideInAnyPackage("org.springframework..")
