@@ -28,7 +28,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -40,7 +39,7 @@ import tools.jackson.databind.json.JsonMapper;
  * history checker must find the history linearizable, which also proves at-most-once: a REMOVE
  * applied twice would answer SUCCESS twice for one PUT, or NO_SUCH_KEY after a PUT. The second
  * scenario adds a {@code kill -9} of one key's primary and a pause (SIGSTOP) of another's for three
- * failure timeouts; it runs in the long profile for now (see there).
+ * failure timeouts.
  */
 class ClusterHistoryIT {
     private static final int NODES = 5;
@@ -63,12 +62,11 @@ class ClusterHistoryIT {
      * after a ring change ran the write a second time, because the node that forwarded the first
      * try kept no record of its unknown outcome; a REMOVE the old primary had applied was answered
      * NO_SUCH_KEY. Such writes are now {@code KvService.OUTCOME_UNKNOWN} and their retries are not
-     * run again. It passed after the fix (seed -1185922579547012479: 1,822 operations, OK), but a
-     * client that re-sends to another node would still be run twice (the reply cache is not
-     * replicated), so it runs in the long profile ({@code -Plong}) until it has a record of passes.
+     * run again. It ran in the long profile until it had a record of passes: seeds
+     * -1185922579547012479 (1,822 operations), -4865766629556604979 (1,595), 2586110722160929192
+     * (1,292) and -5353381995719767382 (1,637), all OK.
      */
     @Test
-    @EnabledIfSystemProperty(named = "ringkv.long", matches = "true")
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void registersStayLinearizableThroughLossKillAndPause() throws Exception {
         check(true);
