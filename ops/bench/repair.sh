@@ -57,13 +57,17 @@ echo "run,acknowledged_puts,detection_ms,repair_ms,keys,bytes,mb_per_s" >"$OUT/r
 for run in $(seq "$RUNS"); do
   start_cluster
   sleep 5 # the nodes' start-up range syncs and JIT settle; a load started at once can starve them
-  puts=$("$JAVA" -jar "$JAR" bench --port "$PORT" --duration "$LOAD" --warmup 2s --keys 200000 --get-ratio 0 \
+  # The load goes to node-1 at the port the ECS gave it: a port of the previous run's nodes may still
+  # be held while they exit, and the launcher then picks the next free one.
+  port=$(cluster | grep -o '"id":"node-1","host":"[^"]*","port":[0-9]*' | grep -o '[0-9]*$' || true)
+  [[ -n $port ]] || { echo "no port for node-1 in the cluster view" >&2; cluster >&2; exit 1; }
+  puts=$("$JAVA" -jar "$JAR" bench --port "$port" --duration "$LOAD" --warmup 2s --keys 200000 --get-ratio 0 \
     --inflight 64 --value-bytes "$VALUE_BYTES" --csv | tail -1 | cut -d, -f15 || true)
   if ! [[ $puts =~ ^[0-9]+$ ]] || ((puts == 0)); then
     echo "the load got no acknowledged PUT; node logs kept in $WORK/ecs/nodes" >&2
     RINGKV_BENCH_KEEP=1; exit 1
   fi
-  victim=$(cluster | grep -o '"id":"node-2"[^}]*"pid":[0-9]*' | grep -o '"pid":[0-9]*' | cut -d: -f2)
+  victim=$(cluster | grep -o '"id":"node-2"[^}]*"pid":[0-9]*' | grep -o '"pid":[0-9]*' | cut -d: -f2 || true)
   [[ -n $victim ]] || { echo "no pid for node-2" >&2; cluster >&2; exit 1; }
   before=$(epoch)
   kill -9 "$victim"; killed=$(now_ms)
