@@ -9,7 +9,6 @@ import java.net.ConnectException;
 import java.net.CookieHandler;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -60,7 +59,7 @@ final class FaultyHttpClient extends HttpClient {
     @Override
     public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler,
             HttpResponse.PushPromiseHandler<T> pushes) {
-        InetSocketAddress address = address(request.uri());
+        InetSocketAddress address = NetworkFaults.addressOf(request.uri());
         long timeoutMs = request.timeout().orElse(LOST_CALL_TIMEOUT).toMillis();
         CompletableFuture<HttpResponse<T>> result = new CompletableFuture<>();
         switch (faults.decide(Protocol.TCP, Direction.OUTBOUND, address)) {
@@ -93,11 +92,6 @@ final class FaultyHttpClient extends HttpClient {
             }
             throw new IOException(e.getCause());
         }
-    }
-
-    private static InetSocketAddress address(URI uri) {
-        int port = uri.getPort() >= 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
-        return new InetSocketAddress(uri.getHost(), port);
     }
 
     private void later(CompletableFuture<?> result, long delayMs, Runnable task) {

@@ -5,6 +5,7 @@ import io.ringkv.faults.NetworkRule.Direction;
 import io.ringkv.faults.NetworkRule.Protocol;
 import io.ringkv.transport.ChannelHook;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.util.List;
 import java.util.Random;
@@ -211,6 +212,12 @@ public final class NetworkFaults implements AutoCloseable {
     /** {@code links} behind this plan; {@code replyTimeoutMs} is how long a lost exchange takes to fail. */
     public Peers wrap(Peers links, long replyTimeoutMs) {
         return new FaultyPeers(links, this, replyTimeoutMs);
+    }
+
+    /** The host and port an HTTP call to {@code uri} connects to, as rules name peers. */
+    public static InetSocketAddress addressOf(URI uri) {
+        int port = uri.getPort() >= 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+        return new InetSocketAddress(uri.getHost(), port);
     }
 
     /**

@@ -30,8 +30,7 @@ final class FaultyEcsCallsFilter extends OncePerRequestFilter {
 
     FaultyEcsCallsFilter(NetworkFaults faults, String ecsUrl) {
         this.faults = faults;
-        URI uri = URI.create(ecsUrl);
-        this.ecs = new InetSocketAddress(uri.getHost(), uri.getPort() >= 0 ? uri.getPort() : 80);
+        this.ecs = NetworkFaults.addressOf(URI.create(ecsUrl));
     }
 
     @Override

@@ -14,6 +14,7 @@ import io.ringkv.wire.ErrorCode;
 import io.ringkv.wire.proto.KVRequest;
 import io.ringkv.wire.proto.KVResponse;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -160,7 +161,7 @@ public final class Replicator {
         if (suspects.isEmpty() || ring == null || ring.isEmpty()) {
             return CompletableFuture.completedFuture(0);
         }
-        List<CompletableFuture<Boolean>> pushes = new java.util.ArrayList<>();
+        List<CompletableFuture<Boolean>> pushes = new ArrayList<>();
         for (ByteBuffer k : suspects) {
             if (pushes.size() == RETRY_KEYS_MAX) {
                 break;
