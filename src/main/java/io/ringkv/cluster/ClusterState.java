@@ -25,6 +25,8 @@ public final class ClusterState {
     private static final Logger log = LoggerFactory.getLogger(ClusterState.class);
     private final String selfId;
     private final boolean clustered;
+    /** Whether rings may come from peers (ECS mode) or only from this node's membership view. */
+    private final boolean peerRings;
     private final String incarnation = newIncarnation();
     private final Lease lease;
     private final List<Consumer<Ring>> listeners = new CopyOnWriteArrayList<>();
@@ -41,10 +43,24 @@ public final class ClusterState {
 
     /** As above, with the lease given (tests drive its clock). */
     public ClusterState(String selfId, boolean clustered, Ring known, Lease lease) {
+        this(selfId, clustered, known, lease, true);
+    }
+
+    private ClusterState(String selfId, boolean clustered, Ring known, Lease lease, boolean peerRings) {
         this.selfId = selfId;
         this.clustered = clustered;
         this.ring = known;
         this.lease = lease;
+        this.peerRings = peerRings;
+    }
+
+    /**
+     * A member of a cluster without an ECS: it computes its rings from its own membership view,
+     * which alone decides when its data is current (see {@code PeerMembership}), so it takes no ring
+     * from a peer ({@link #adoptFromPeer}); it needs no lease.
+     */
+    public static ClusterState fromMembership(String selfId) {
+        return new ClusterState(selfId, true, null, Lease.notRequired(), false);
     }
 
     /** A lone node: no ECS, no ring, every key its own. */
@@ -106,7 +122,17 @@ public final class ClusterState {
          * The ring keeps another number of copies than the node's: a cluster's replication factor
          * is fixed, and following such a ring would drop replicas; nothing changed.
          */
-        REFUSED
+        REFUSED,
+        /** This node takes rings only from its own membership view; nothing changed. */
+        NOT_FROM_PEERS
+    }
+
+    /**
+     * A ring a peer or the ECS sent: adopted as by {@link #adopt}, unless this node computes its
+     * rings itself from its membership view.
+     */
+    public Adoption adoptFromPeer(Ring next) {
+        return peerRings ? adopt(next) : Adoption.NOT_FROM_PEERS;
     }
 
     public Adoption adopt(Ring next) {

@@ -30,7 +30,14 @@ public record RingKvProperties(
         @Valid @NotNull @DefaultValue Storage storage,
         @Valid @NotNull @DefaultValue Admin admin,
         @Valid @NotNull @DefaultValue Faults faults,
-        @Valid @NotNull @DefaultValue Ecs ecs) {
+        @Valid @NotNull @DefaultValue Ecs ecs,
+        @Valid @NotNull @DefaultValue Cluster cluster) {
+
+    @AssertTrue(message = "ringkv.cluster.peers and ringkv.node.ecs exclude each other: a cluster is run either by"
+            + " an ECS or by its members' gossip from a static peer list")
+    public boolean isOneClusterMode() {
+        return node == null || cluster == null || node.ecs().isBlank() || cluster.peers().isBlank();
+    }
 
     /**
      * The node's data-plane listeners.
@@ -313,6 +320,51 @@ public record RingKvProperties(
     public enum Launcher {
         LOCAL,
         STATIC
+    }
+
+    /**
+     * A cluster without an ECS (design §5): the members find each other by gossip (SWIM with
+     * Lifeguard's suspicion) from a static peer list, and every member computes the same ring from
+     * the members it believes alive.
+     *
+     * @param peers every member's data address ({@code host:port}, this node's included), comma
+     *     separated, or the path of a file with one per line (the course's {@code servers.txt});
+     *     empty means none: a lone node, or a member of an ECS's cluster
+     * @param key shared secret that authenticates every membership datagram (HMAC-SHA256), at least
+     *     16 characters; empty means unauthenticated
+     * @param gossipPortOffset each member's membership (UDP) port is its data port plus this; the
+     *     same on every member
+     * @param gossipPeriod the membership protocol's period (one probe each); its timeouts scale with
+     *     it, so a dead member is found in a few periods plus the suspicion timeout
+     * @param bootstrapWait how long a starting member waits for the others' member tables before it
+     *     forms a ring from what it knows (the first member of a cluster starting cold)
+     */
+    public record Cluster(
+            @NotNull @DefaultValue("") String peers,
+            @NotNull @DefaultValue("") String key,
+            @Min(-65534) @Max(65534) @DefaultValue("300") int gossipPortOffset,
+            @NotNull @DefaultValue("1s") Duration gossipPeriod,
+            @NotNull @DefaultValue("3s") Duration bootstrapWait) {
+
+        @AssertTrue(message = "ringkv.cluster.key must be empty or at least 16 characters")
+        public boolean isKeyValid() {
+            return key.isEmpty() || key.length() >= 16;
+        }
+
+        @AssertTrue(message = "ringkv.cluster.gossip-port-offset must not be 0 (the data port uses UDP already)")
+        public boolean isGossipPortOffsetValid() {
+            return gossipPortOffset != 0;
+        }
+
+        @AssertTrue(message = "ringkv.cluster.gossip-period must be between 50ms and 10s")
+        public boolean isGossipPeriodValid() {
+            return within(gossipPeriod, Duration.ofMillis(50), Duration.ofSeconds(10));
+        }
+
+        @AssertTrue(message = "ringkv.cluster.bootstrap-wait must be between 0s and 5m")
+        public boolean isBootstrapWaitValid() {
+            return within(bootstrapWait, Duration.ZERO, Duration.ofMinutes(5));
+        }
     }
 
     /** Null-safe bounds check for the {@code @AssertTrue} rules (null is reported by {@code @NotNull}). */

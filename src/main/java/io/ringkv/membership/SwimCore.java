@@ -93,6 +93,13 @@ public final class SwimCore {
     private long refutations;
     private long misdirectedPings;
     private long stalls;
+    /** Times another member declared this one dead or gone and this one had to come back. */
+    private long deathsRefuted;
+    /** Reports that this member is dead or gone, at any incarnation (older lives included). */
+    private long deathsHeard;
+    private long syncReplies;
+    /** Rises whenever the member table, this member's incarnation or its sync count changes. */
+    private long viewVersion;
     /** Newer news for the sender of the message being handled; see {@link #apply}. */
     private final Corrections corrections;
 
@@ -122,6 +129,7 @@ public final class SwimCore {
                 table.addKnown(endpoint, nowMs);
             }
         }
+        viewVersion++;
         return output();
     }
 
@@ -131,7 +139,12 @@ public final class SwimCore {
      */
     public Output join(List<Address> seedAddresses, long nowMs) {
         seeds = List.copyOf(seedAddresses.subList(0, Math.min(seedAddresses.size(), SEEDS_MAX)));
-        askSeeds(nowMs);
+        // Once in any case, even when a peer list made others known: their tables tell this member
+        // what the cluster believes about it (dead, from before a restart?) before it acts.
+        for (Address seed : seeds) {
+            startSync(seed, "", config.membersMax());
+        }
+        nextJoinAtMs = table.liveCount() > 1 || seeds.isEmpty() ? Long.MAX_VALUE : nowMs + config.joinRetryMs();
         return output();
     }
 
@@ -242,6 +255,41 @@ public final class SwimCore {
             }
         }
         return live;
+    }
+
+    /**
+     * How often another member declared this one dead (or gone) and this one refuted it, which
+     * means the rest of the cluster went on without it for a while.
+     */
+    public long deathsRefuted() {
+        return deathsRefuted;
+    }
+
+    /**
+     * Reports heard that this member is dead or gone, at any incarnation: a member that just
+     * restarted learns from them that the cluster went on without its previous life.
+     */
+    public long deathsHeard() {
+        return deathsHeard;
+    }
+
+    /** State-sync replies received: at least one means this member has heard another's whole table. */
+    public long syncReplies() {
+        return syncReplies;
+    }
+
+    /** A number that rises whenever {@link #members()}, {@link #incarnation()} or the counts above change. */
+    public long viewVersion() {
+        return viewVersion;
+    }
+
+    /** What this member believes about every other member it knows, dead ones included, sorted by id. */
+    public List<Update> members() {
+        List<Update> all = new ArrayList<>(table.all().size());
+        for (Member m : table.all().values()) {
+            all.add(m.asUpdate());
+        }
+        return all;
     }
 
     /** What this member believes about {@code id} (never itself), or null when it does not know it. */
@@ -378,6 +426,10 @@ public final class SwimCore {
         if (left) {
             return;
         }
+        if (update.kind() == Kind.DEAD || update.kind() == Kind.LEFT) {
+            deathsHeard++;
+            viewVersion++;
+        }
         if (update.incarnation() < incarnation) {
             corrections.add(Update.alive(self, incarnation));
             return;
@@ -386,6 +438,7 @@ public final class SwimCore {
             // Someone remembers us at a higher incarnation (from before a restart): go above it.
             if (update.incarnation() > incarnation) {
                 incarnation = update.incarnation() + 1;
+                viewVersion++;
                 gossip.offer(Update.alive(self, incarnation));
             }
         } else if (update.incarnation() >= incarnation) {
@@ -393,6 +446,11 @@ public final class SwimCore {
             // overrides all of those. Having to means others found us slow, a sign of poor health.
             incarnation = update.incarnation() + 1;
             refutations++;
+            viewVersion++;
+            if (update.kind() == Kind.DEAD || update.kind() == Kind.LEFT) {
+                // The others took this member out of the cluster: what it holds is stale from then on.
+                deathsRefuted++;
+            }
             health.adjust(1);
             gossip.offer(Update.alive(self, incarnation));
             corrections.add(Update.alive(self, incarnation));
@@ -449,6 +507,8 @@ public final class SwimCore {
     }
 
     private void onSyncReply(Address from, SyncReply reply, long nowMs) {
+        syncReplies++;
+        viewVersion++;
         for (Update update : reply.members()) {
             apply(update, nowMs, false);
         }
@@ -543,6 +603,9 @@ public final class SwimCore {
         nextTickAtMs = next;
         if (out.isEmpty() && events.isEmpty()) {
             return EMPTY;
+        }
+        if (!events.isEmpty()) {
+            viewVersion++;
         }
         Output output = new Output(List.copyOf(out), List.copyOf(events));
         out.clear();

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +50,9 @@ public final class SwimRunner implements AutoCloseable {
     private final SwimCore core;
     private final MembershipCodec codec;
     private final MembershipListener listener;
+    private final Consumer<MembershipView> views;
+    private long viewVersionSeen = -1;
+    private volatile MembershipView view;
     private final DatagramChannel channel;
     private final Selector selector;
     private final ByteBuffer receiveBuffer;
@@ -71,16 +75,18 @@ public final class SwimRunner implements AutoCloseable {
     private final AtomicLong listenerFailures = new AtomicLong();
 
     private SwimRunner(SwimConfig config, String id, DatagramChannel channel, Selector selector, byte[] clusterKey,
-            MembershipListener listener, RandomGenerator random) throws IOException {
+            MembershipListener listener, Consumer<MembershipView> views, RandomGenerator random) throws IOException {
         this.channel = channel;
         this.selector = selector;
         this.listener = listener;
+        this.views = views;
         this.codec = new MembershipCodec(clusterKey, config.datagramBytesMax());
         // One byte more than the limit, so that an oversized datagram shows as such instead of fitting.
         this.receiveBuffer = ByteBuffer.allocate(config.datagramBytesMax() + 1);
         InetSocketAddress local = (InetSocketAddress) channel.getLocalAddress();
         Endpoint self = new Endpoint(id, new Address(local.getAddress().getHostAddress(), local.getPort()));
         this.core = new SwimCore(config, self, random, nowMs());
+        this.view = snapshot();
         this.thread = Thread.ofPlatform().name("ringkv-swim-" + id).daemon().unstarted(this::run);
     }
 
@@ -92,6 +98,15 @@ public final class SwimRunner implements AutoCloseable {
      */
     public static SwimRunner start(SwimConfig config, String id, InetSocketAddress bind, byte[] clusterKey,
             MembershipListener listener, RandomGenerator random) throws IOException {
+        return start(config, id, bind, clusterKey, listener, view -> {}, random);
+    }
+
+    /**
+     * As above, and {@code views} is given a new {@link MembershipView} whenever what this member
+     * knows changed (on the runner's thread, after the events; it must not block either).
+     */
+    public static SwimRunner start(SwimConfig config, String id, InetSocketAddress bind, byte[] clusterKey,
+            MembershipListener listener, Consumer<MembershipView> views, RandomGenerator random) throws IOException {
         if (bind.isUnresolved() || bind.getAddress().isAnyLocalAddress()) {
             throw new IllegalArgumentException("bind a concrete IP address, which is also what the member announces: "
                     + bind);
@@ -105,7 +120,7 @@ public final class SwimRunner implements AutoCloseable {
             channel.configureBlocking(false);
             selector = Selector.open();
             channel.register(selector, SelectionKey.OP_READ);
-            SwimRunner runner = new SwimRunner(config, id, channel, selector, clusterKey, listener, random);
+            SwimRunner runner = new SwimRunner(config, id, channel, selector, clusterKey, listener, views, random);
             runner.thread.start();
             log.info("membership of {} on {}", id, runner.self().address());
             return runner;
@@ -125,6 +140,11 @@ public final class SwimRunner implements AutoCloseable {
     /** The members believed alive or suspected, this one not included; an immutable snapshot. */
     public List<Endpoint> liveMembers() {
         return live;
+    }
+
+    /** The latest snapshot of what this member knows. */
+    public MembershipView view() {
+        return view;
     }
 
     /** Also members known by configuration, taken as alive (a static peer list). */
@@ -220,10 +240,12 @@ public final class SwimRunner implements AutoCloseable {
         for (SwimCore.Outgoing outgoing : output.messages()) {
             send(outgoing);
         }
-        if (output.events().isEmpty()) {
+        if (core.viewVersion() == viewVersionSeen) {
             return;
         }
+        viewVersionSeen = core.viewVersion();
         live = List.copyOf(core.liveMembers());
+        view = snapshot();
         for (MembershipEvent event : output.events()) {
             try {
                 listener.onEvent(event);
@@ -232,6 +254,17 @@ public final class SwimRunner implements AutoCloseable {
                 log.warn("membership listener failed on {}", event, e);
             }
         }
+        try {
+            views.accept(view);
+        } catch (RuntimeException e) {
+            listenerFailures.incrementAndGet();
+            log.warn("membership view listener failed", e);
+        }
+    }
+
+    private MembershipView snapshot() {
+        return new MembershipView(core.self(), core.incarnation(), core.members(), core.deathsRefuted(),
+                core.deathsHeard(), core.syncReplies());
     }
 
     private void send(SwimCore.Outgoing outgoing) {

@@ -53,13 +53,15 @@ class ClusterController {
         } catch (IllegalArgumentException | NullPointerException e) {
             return problem(HttpStatus.BAD_REQUEST, "invalid ring: " + e.getMessage());
         }
-        return switch (cluster.adopt(ring)) {
+        return switch (cluster.adoptFromPeer(ring)) {
             case ADOPTED, SAME -> ResponseEntity.ok(Map.of("epoch", ring.epoch()));
             case STALE -> problem(HttpStatus.CONFLICT, "this node already routes by ring epoch " + cluster.epoch()
                     + ", newer than " + ring.epoch());
             case REFUSED -> problem(HttpStatus.CONFLICT, "ring epoch " + ring.epoch() + " keeps "
                     + ring.replicationFactor() + " copies of every key; this cluster keeps "
                     + cluster.ring().replicationFactor());
+            case NOT_FROM_PEERS -> problem(HttpStatus.CONFLICT, "this node computes its rings from its membership"
+                    + " (ringkv.cluster.peers) and takes none from outside");
         };
     }
 

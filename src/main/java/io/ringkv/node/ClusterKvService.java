@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.ringkv.cluster.ClusterState;
 import io.ringkv.cluster.Handoff;
 import io.ringkv.cluster.Peers;
+import io.ringkv.replication.CatchUp;
 import io.ringkv.replication.Replicator;
 import io.ringkv.common.RingPosition;
 import io.ringkv.ring.Member;
@@ -58,6 +59,11 @@ final class ClusterKvService implements KvService {
             .setErrCode(ErrorCode.OVERLOAD.code())
             .setOverloadWaitTime(100)
             .build();
+    /** The owner is still pulling the key's range (see {@link CatchUp}): usually well under a second. */
+    private static final KVResponse CATCHING_UP = KVResponse.newBuilder()
+            .setErrCode(ErrorCode.OVERLOAD.code())
+            .setOverloadWaitTime(100)
+            .build();
     private static final KVResponse MOVING_LOCKED = KVResponse.newBuilder()
             .setErrCode(ErrorCode.WRITE_LOCKED.code())
             .setOverloadWaitTime(MOVING_WAIT_MS)
@@ -69,6 +75,7 @@ final class ClusterKvService implements KvService {
     private final Peers peers;
     private final Replicator replicator;
     private final BooleanSupplier dropping;
+    private final CatchUp catchUp;
     private final boolean readAny;
     private final int keyBytesMax;
 
@@ -77,13 +84,14 @@ final class ClusterKvService implements KvService {
      *     instead of forwarding it to the primary
      */
     ClusterKvService(KvService local, ClusterState cluster, Handoff handoff, Peers peers, Replicator replicator,
-            BooleanSupplier dropping, boolean readAny, int keyBytesMax) {
+            BooleanSupplier dropping, CatchUp catchUp, boolean readAny, int keyBytesMax) {
         this.local = local;
         this.cluster = cluster;
         this.handoff = handoff;
         this.peers = peers;
         this.replicator = replicator;
         this.dropping = dropping;
+        this.catchUp = catchUp;
         this.readAny = readAny;
         this.keyBytesMax = keyBytesMax;
     }
@@ -110,6 +118,7 @@ final class ClusterKvService implements KvService {
                 KVResponse refusal = replicator.fence(request);
                 yield refusal != null ? done(refusal) : local.execute(request, origin);
             }
+            case RANGE_PULL -> catchUp.serve(request);
             default -> local.execute(request, origin);
         };
     }
@@ -134,6 +143,10 @@ final class ClusterKvService implements KvService {
         if (owner.id().equals(cluster.selfId())) {
             if (!cluster.leaseValid()) {
                 return done(NO_LEASE);
+            }
+            if (catchUp.pending(position)) {
+                // Rejoined after the cluster went on without it: the range is still on its way here.
+                return done(CATCHING_UP);
             }
             return command == Command.GET
                     ? replicator.read(request, ring, replicas, () -> local.execute(request, origin))
@@ -191,8 +204,9 @@ final class ClusterKvService implements KvService {
         try {
             Ring theirs = RingMessages.fromInfo(reply.getRing());
             if (theirs.epoch() > cluster.epoch()) {
-                cluster.adopt(theirs);
-                log.info("adopted ring epoch {} from a peer", theirs.epoch());
+                if (cluster.adoptFromPeer(theirs) == ClusterState.Adoption.ADOPTED) {
+                    log.info("adopted ring epoch {} from a peer", theirs.epoch());
+                }
             }
         } catch (IllegalArgumentException e) {
             log.warn("a peer sent an invalid ring: {}", e.getMessage());

@@ -5,6 +5,7 @@ import io.ringkv.admin.AdminToken;
 import io.ringkv.admin.AdminTokenFilter;
 import io.ringkv.cluster.ClusterState;
 import io.ringkv.cluster.Handoff;
+import io.ringkv.replication.CatchUp;
 import io.ringkv.replication.RangeSync;
 import io.ringkv.replication.Replicator;
 import io.ringkv.cluster.PeerClients;
@@ -20,6 +21,7 @@ import io.ringkv.storage.log.LogEngine;
 import io.ringkv.storage.memory.MemoryEngine;
 import io.ringkv.transport.ChannelHook;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Executors;
 import java.util.function.UnaryOperator;
@@ -138,6 +140,10 @@ class NodeConfiguration {
     @Bean
     ClusterState clusterState(RingKvProperties properties, JsonMapper json) {
         var node = properties.node();
+        if (!properties.cluster().peers().isBlank()) {
+            return ClusterState.fromMembership(
+                    PeerMembership.parse(properties.cluster().peers(), node.host(), node.port()).selfId());
+        }
         if (node.ecs().isBlank()) {
             return new ClusterState(node.idOrDefault());
         }
@@ -186,6 +192,34 @@ class NodeConfiguration {
         return sync;
     }
 
+    /**
+     * Pulls what a node leads without holding it, after the cluster went on without it; only a
+     * member of a cluster without an ECS pulls (with one, the handoff brings ranges before a ring
+     * change), but every node serves pulls.
+     */
+    @Bean(destroyMethod = "close")
+    CatchUp catchUp(RingKvProperties properties, ClusterState cluster, StorageEngine storage, Replicator replicator,
+            Peers peers) {
+        CatchUp catchUp = new CatchUp(cluster.selfId(), cluster, storage, replicator, peers,
+                !properties.cluster().peers().isBlank());
+        cluster.onAdopted(catchUp::onRingAdopted);
+        return catchUp;
+    }
+
+    /** Present only in a cluster without an ECS: gossip membership from the static peer list. */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnExpression("!'${ringkv.cluster.peers:}'.isBlank()")
+    PeerMembership peerMembership(RingKvProperties properties, ClusterState cluster, StorageEngine storage,
+            CatchUp catchUp, RangeSync rangeSync) throws IOException {
+        var node = properties.node();
+        var settings = properties.cluster();
+        return new PeerMembership(PeerMembership.parse(settings.peers(), node.host(), node.port()), node.host(),
+                settings.gossipPortOffset(), PeerMembership.config(settings.gossipPeriod()),
+                settings.key().isEmpty() ? null : settings.key().getBytes(StandardCharsets.UTF_8),
+                settings.bootstrapWait(), cluster, storage, catchUp, rangeSync::dropping, properties.ring().vnodes(),
+                properties.replication().factor());
+    }
+
     /** Present only when the node has an ECS to follow. */
     @Bean(destroyMethod = "close")
     @ConditionalOnExpression("!'${ringkv.node.ecs:}'.isBlank()")
@@ -199,10 +233,11 @@ class NodeConfiguration {
 
     @Bean
     KvService kvService(RingKvProperties properties, ProcessNode process, StorageEngine storage,
-            ClusterState cluster, Handoff handoff, Peers peers, Replicator replicator, RangeSync rangeSync) {
+            ClusterState cluster, Handoff handoff, Peers peers, Replicator replicator, RangeSync rangeSync,
+            CatchUp catchUp) {
         var limits = properties.limits();
         var local = new LocalKvService(process, storage, limits.keyBytesMax(), limits.valueBytesMax());
-        return new ClusterKvService(local, cluster, handoff, peers, replicator, rangeSync::dropping,
+        return new ClusterKvService(local, cluster, handoff, peers, replicator, rangeSync::dropping, catchUp,
                 properties.replication().read() == RingKvProperties.ReadFrom.any, limits.keyBytesMax());
     }
 

@@ -238,7 +238,7 @@ public final class Replicator {
                         Ring theirs = RingMessages.fromInfo(reply.getRing());
                         if (theirs.epoch() > ring.epoch()) {
                             // A newer ring exists: this node may no longer be the primary.
-                            cluster.adopt(theirs);
+                            cluster.adoptFromPeer(theirs);
                             return CompletableFuture.completedFuture(false);
                         }
                         if (theirs.epoch() < ring.epoch() && mayRetry) {
@@ -278,7 +278,7 @@ public final class Replicator {
             try {
                 Ring theirs = RingMessages.fromInfo(request.getRing());
                 if (theirs.epoch() == request.getRingEpoch()) {
-                    cluster.adopt(theirs);
+                    cluster.adoptFromPeer(theirs);
                     ring = cluster.ring();
                 }
             } catch (IllegalArgumentException e) {

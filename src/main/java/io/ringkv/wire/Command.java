@@ -18,7 +18,14 @@ public enum Command {
     /** Node to node: remove key on the receiving node itself, whatever its ring says. */
     STORE_REMOVE(0x21),
     /** The ring the node routes by, in {@code KVResponse.ring}. */
-    GET_RING(0x22);
+    GET_RING(0x22),
+    /**
+     * Node to node: push every key of a range, as it stands on the receiving node, to the sender
+     * (STORE_PUT/STORE_REMOVE stamped with {@code ringEpoch}), then answer. {@code key} is the range
+     * (start exclusive, end inclusive: two big-endian longs), {@code value} the sender's member id.
+     * A node that rejoins after the cluster went on without it pulls what it now leads this way.
+     */
+    RANGE_PULL(0x23);
 
     private static final Command[] BY_CODE = new Command[0x100];
 

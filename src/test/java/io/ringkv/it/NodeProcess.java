@@ -171,6 +171,8 @@ public final class NodeProcess implements AutoCloseable {
             // assertions on the output see only what the process wrote.
             Files.writeString(logFile, String.join(" ", command) + System.lineSeparator());
             String resp = args.get("ringkv.node.resp-port");
+            // A test may have chosen the data port itself (a static peer list names it).
+            nodePort = Integer.parseInt(args.getOrDefault("ringkv.node.port", Integer.toString(nodePort)));
             return new NodeProcess(name, launch(command, logFile), command, nodePort, restPort,
                     resp == null ? -1 : Integer.parseInt(resp), args.getOrDefault("ringkv.admin.token", token), dataDir,
                     logFile);
@@ -267,6 +269,10 @@ public final class NodeProcess implements AutoCloseable {
         }
         throw new AssertionError("node " + name + " not ready within " + READY_TIMEOUT + "; log " + logFile
                 + " ends with:\n" + logTail());
+    }
+
+    public String name() {
+        return name;
     }
 
     public long pid() {
@@ -427,6 +433,41 @@ public final class NodeProcess implements AutoCloseable {
      * A node port free for both UDP and TCP (they share the number), a REST port and a RESP port.
      * Another process may still take them before the node binds; {@link #start} retries that case.
      */
+    /**
+     * {@code count} data ports (each free for UDP and TCP) whose partners {@code offset} above are
+     * free for UDP too, for a static peer list and its gossip ports: a random block, tried until one
+     * is free. Another process may still take one before the node binds it; the start then fails.
+     */
+    static int[] freePortBlock(int count, int offset) {
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        var random = new java.util.Random();
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int base = 20_000 + random.nextInt(20_000);
+            List<java.io.Closeable> held = new ArrayList<>();
+            try {
+                int[] ports = new int[count];
+                for (int i = 0; i < count; i++) {
+                    ports[i] = base + i;
+                    held.add(new ServerSocket(ports[i], 1, loopback));
+                    held.add(new DatagramSocket(new InetSocketAddress(loopback, ports[i])));
+                    held.add(new DatagramSocket(new InetSocketAddress(loopback, ports[i] + offset)));
+                }
+                return ports;
+            } catch (IOException taken) {
+                // Try another block.
+            } finally {
+                for (java.io.Closeable c : held) {
+                    try {
+                        c.close();
+                    } catch (IOException ignored) {
+                        // Closing a probe socket; nothing to do.
+                    }
+                }
+            }
+        }
+        throw new AssertionError("no block of " + count + " free ports after 100 tries");
+    }
+
     private static int[] freePorts() {
         InetAddress loopback = InetAddress.getLoopbackAddress();
         for (int attempt = 0; attempt < 50; attempt++) {
