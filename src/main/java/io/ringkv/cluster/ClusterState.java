@@ -30,6 +30,7 @@ public final class ClusterState {
     private final String incarnation = newIncarnation();
     private final Lease lease;
     private final List<Consumer<Ring>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<Ring>> newerPeerRings = new CopyOnWriteArrayList<>();
     private volatile Ring ring;
 
     /**
@@ -57,10 +58,11 @@ public final class ClusterState {
     /**
      * A member of a cluster without an ECS: it computes its rings from its own membership view,
      * which alone decides when its data is current (see {@code PeerMembership}), so it takes no ring
-     * from a peer ({@link #adoptFromPeer}); it needs no lease.
+     * from a peer ({@link #adoptFromPeer}); its lease is a majority of the cluster in that view
+     * ({@link Lease#byQuorum()}).
      */
     public static ClusterState fromMembership(String selfId) {
-        return new ClusterState(selfId, true, null, Lease.notRequired(), false);
+        return new ClusterState(selfId, true, null, Lease.byQuorum(), false);
     }
 
     /** A lone node: no ECS, no ring, every key its own. */
@@ -132,7 +134,24 @@ public final class ClusterState {
      * rings itself from its membership view.
      */
     public Adoption adoptFromPeer(Ring next) {
-        return peerRings ? adopt(next) : Adoption.NOT_FROM_PEERS;
+        if (peerRings) {
+            return adopt(next);
+        }
+        Ring current = ring;
+        if (current == null || next.epoch() > current.epoch()) {
+            for (Consumer<Ring> listener : newerPeerRings) {
+                listener.accept(next);
+            }
+        }
+        return Adoption.NOT_FROM_PEERS;
+    }
+
+    /**
+     * Told when a peer shows a newer ring that this node, computing its rings from its membership,
+     * does not adopt: a sign that its view is behind. Runs on the caller's thread; must not block.
+     */
+    public void onNewerPeerRing(Consumer<Ring> listener) {
+        newerPeerRings.add(listener);
     }
 
     public Adoption adopt(Ring next) {

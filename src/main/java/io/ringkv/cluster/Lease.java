@@ -32,6 +32,8 @@ public final class Lease {
     public record Status(boolean required, boolean valid, long leaseMs, long remainingMs, String reason) {}
 
     private final boolean required;
+    /** True for a member of a cluster without an ECS: valid while its view has a majority ({@link #quorum}). */
+    private final boolean byQuorum;
     private final LongSupplier nanoClock;
     /** Valid while {@code nanoClock - expiresAtNanos < 0}. */
     private volatile long expiresAtNanos;
@@ -39,20 +41,38 @@ public final class Lease {
     /** Why the last reply refused a grant, or null when it granted one. */
     private volatile String refusal = "no heartbeat acknowledged by the ECS yet";
 
-    private Lease(boolean required, LongSupplier nanoClock) {
+    private Lease(boolean required, boolean byQuorum, LongSupplier nanoClock) {
         this.required = required;
+        this.byQuorum = byQuorum;
         this.nanoClock = nanoClock;
         this.expiresAtNanos = nanoClock.getAsLong();
     }
 
     /** A lone node's: always valid. */
     public static Lease notRequired() {
-        return new Lease(false, System::nanoTime);
+        return new Lease(false, false, System::nanoTime);
     }
 
     /** A cluster member's: invalid until the ECS grants it. */
     public static Lease fromEcs(LongSupplier nanoClock) {
-        return new Lease(true, nanoClock);
+        return new Lease(true, false, nanoClock);
+    }
+
+    /**
+     * A member's of a cluster without an ECS: valid while more than half of the cluster's members
+     * are alive in its membership view, as {@link #quorum} last said; so a node on the minority side
+     * of a partition, whose ring holds only the members it still sees, acts as owner of nothing.
+     * Invalid until first told.
+     */
+    public static Lease byQuorum() {
+        Lease lease = new Lease(true, true, System::nanoTime);
+        lease.refusal = "membership not formed yet";
+        return lease;
+    }
+
+    /** For {@link #byQuorum()}: whether the view has a majority now, and if not, why. */
+    public void quorum(boolean majority, String whyNot) {
+        refusal = majority ? null : whyNot;
     }
 
     /** The time to record as a heartbeat's send time, taken just before sending it. */
@@ -82,12 +102,19 @@ public final class Lease {
 
     /** Whether this node may act as owner now. */
     public boolean valid() {
+        if (byQuorum) {
+            return refusal == null;
+        }
         return !required || nanoClock.getAsLong() - expiresAtNanos < 0;
     }
 
     public Status status() {
         if (!required) {
             return new Status(false, true, 0, 0, null);
+        }
+        if (byQuorum) {
+            String why = refusal;
+            return new Status(true, why == null, 0, 0, why);
         }
         long now = nanoClock.getAsLong();
         long expiresAt = expiresAtNanos;

@@ -149,6 +149,19 @@ public final class SwimCore {
     }
 
     /**
+     * Pulls the whole member table of every live member now, as a join does: for a caller that has
+     * a sign that its view is behind (a peer routes by a newer ring computed from its own view).
+     */
+    public Output syncWithLive(long nowMs) {
+        for (Member m : table.all().values()) {
+            if (m.live()) {
+                startSync(m.endpoint.address(), "", config.membersMax());
+            }
+        }
+        return output();
+    }
+
+    /**
      * Announces that this member leaves, to a few members at once and piggybacked on whatever it
      * still sends. It stops probing; the runner should keep it running for a period or two so the
      * news spreads, then stop.

@@ -166,6 +166,11 @@ public final class SwimRunner implements AutoCloseable {
         command(() -> emit(core.join(literal, nowMs())));
     }
 
+    /** Pulls every live member's table now ({@link SwimCore#syncWithLive}). */
+    public void syncWithLive() {
+        command(() -> emit(core.syncWithLive(nowMs())));
+    }
+
     /** Announces that this member leaves; {@link #close} it a period or two later so the news spreads. */
     public void leave() {
         command(() -> emit(core.leave(nowMs())));

@@ -137,7 +137,7 @@ final class ClusterKvService implements KvService {
         long position = RingPosition.of(request.getKey().toByteArray());
         List<Member> replicas = ring.replicasOf(position);
         Member owner = replicas.getFirst();
-        if (command == Command.GET && readAny && Ring.names(replicas, cluster.selfId())) {
+        if (command == Command.GET && readAny && Ring.names(replicas, cluster.selfId()) && !catchUp.pending(position)) {
             return local.execute(request, origin);
         }
         if (owner.id().equals(cluster.selfId())) {

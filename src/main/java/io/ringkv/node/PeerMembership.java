@@ -26,6 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.random.RandomGenerator;
@@ -71,6 +72,7 @@ final class PeerMembership implements AutoCloseable {
             Thread.ofPlatform().daemon().name("ringkv-membership-ring").factory());
     private final AtomicReference<MembershipView> latest = new AtomicReference<>();
     private final AtomicBoolean queued = new AtomicBoolean();
+    private final AtomicLong lastSyncAskedNanos = new AtomicLong(System.nanoTime() - TimeUnit.HOURS.toNanos(1));
     private final SwimRunner runner;
     // Touched only on the worker.
     private volatile boolean bootstrapped;
@@ -107,17 +109,22 @@ final class PeerMembership implements AutoCloseable {
         }
         runner.addMembers(others);
         runner.join(seeds);
+        cluster.onNewerPeerRing(this::onNewerPeerRing);
         worker.schedule(this::apply, bootstrapWait.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** memberlist's LAN timings scaled to {@code period} (1 s there). */
+    /**
+     * memberlist's LAN timings scaled to {@code period} (1 s there), except the periodic state sync:
+     * every 10 periods instead of 30, since the ring's epoch counts every member's incarnation and
+     * a member that missed a bump routes by another epoch until it hears of it.
+     */
     static SwimConfig config(Duration period) {
         long p = period.toMillis();
         SwimConfig d = SwimConfig.defaults();
         return new SwimConfig(p, Math.max(1, p / 2), d.indirectChecks(), Math.max(1, p * 2 / 5), d.suspicionMult(),
                 d.suspicionMaxMult(), d.suspicionConfirmations(), d.retransmitMult(), d.healthMax(),
                 d.datagramBytesMax(), d.updatesPerMessageMax(), d.membersMax(), d.broadcastsMax(), d.forwardsMax(),
-                30 * p, 2 * p);
+                10 * p, 2 * p);
     }
 
     /**
@@ -218,6 +225,23 @@ final class PeerMembership implements AutoCloseable {
         }
     }
 
+    /**
+     * A peer routes by a newer ring: it has heard news this node has not (an incarnation bump of a
+     * live member travels by gossip a bounded number of times and may be missed). Pull the live
+     * members' tables at once instead of waiting for the periodic sync; at most once a period.
+     */
+    private void onNewerPeerRing(Ring theirs) {
+        long now = System.nanoTime();
+        long last = lastSyncAskedNanos.get();
+        if (now - last >= periodMs * 1_000_000 && lastSyncAskedNanos.compareAndSet(last, now)) {
+            try {
+                runner.syncWithLive();
+            } catch (IllegalStateException busy) {
+                // The runner's command queue is full; the next sign asks again.
+            }
+        }
+    }
+
     /** On the runner's thread: hands the view to the worker, which takes the latest. */
     private void onView(MembershipView view) {
         latest.set(view);
@@ -250,6 +274,10 @@ final class PeerMembership implements AutoCloseable {
                 deathsHandled = view.deathsRefuted();
                 rejoin(view, "the cluster declared this node dead while it ran (a pause or a partition)");
             }
+            int live = view.liveCount();
+            cluster.lease().quorum(2 * live > peers.size(), live + " of the " + peers.size()
+                    + " members are alive in this node's view, not a majority: it may be on the minority side of a"
+                    + " partition");
             Ring ring = MembershipRing.of(view, vnodes, replicationFactor);
             if (ring.epoch() > cluster.epoch()) {
                 ClusterState.Adoption adoption = cluster.adopt(ring);

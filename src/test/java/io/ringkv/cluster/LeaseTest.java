@@ -97,4 +97,20 @@ class LeaseTest {
         assertThat(new ClusterState("n1", true, null).leaseValid()).as("a cluster member waits for a grant")
                 .isFalse();
     }
+
+    @Test
+    void aLeaseByQuorumHoldsExactlyWhileTheViewHasAMajority() {
+        Lease quorum = Lease.byQuorum();
+        assertThat(quorum.valid()).as("before the first view").isFalse();
+        quorum.quorum(true, "unused");
+        assertThat(quorum.valid()).isTrue();
+        assertThat(quorum.status().reason()).isNull();
+        quorum.quorum(false, "2 of the 5 members are alive");
+        assertThat(quorum.valid()).isFalse();
+        assertThat(quorum.status()).extracting(Lease.Status::required, Lease.Status::valid, Lease.Status::reason)
+                .containsExactly(true, false, "2 of the 5 members are alive");
+        advanceMs(3_600_000);
+        quorum.quorum(true, "unused");
+        assertThat(quorum.valid()).as("no clock involved").isTrue();
+    }
 }

@@ -61,12 +61,12 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 2, unit = TimeUnit.HOURS) // A stuck harness only: every phase has its own, smaller bound.
 class CrashLoopIT {
     private static final String LOOPS_PROPERTY = "ringkv.crashloop.loops";
-    private static final int LOOPS_DEFAULT = 30;
+    private static final int LOOPS_DEFAULT = 15;
     private static final int WRITERS = 8;
     private static final int KEYS_PER_WRITER = 16;
     private static final int VALUE_BYTES_MAX = 2_000;
     private static final int REMOVE_PERCENT = 20;
-    /** Short write phases keep 30 loops within a few minutes; the kill lands anywhere in them. */
+    /** Short write phases keep the default loops within two minutes; the kill lands anywhere in them. */
     private static final int WRITE_PHASE_MS_MIN = 500;
     private static final int WRITE_PHASE_MS_MAX = 2_000;
     /** Writers notice the kill within ~100 ms; this bounds a writer stuck in OVERLOAD back-off. */

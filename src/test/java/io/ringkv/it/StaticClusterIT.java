@@ -90,7 +90,10 @@ class StaticClusterIT {
             node.awaitReady();
         }
         awaitMembership(nodes, NODES, FORM_TIMEOUT);
-        System.out.printf("StaticClusterIT: %d nodes formed a cluster, ring epoch %d%n", NODES, ring(nodes.get(0)).epoch());
+        Set<String> all = new HashSet<>();
+        nodes.forEach(n -> all.add("127.0.0.1:" + n.nodePort()));
+        Ring formed = awaitSameRing(nodes, all);
+        System.out.printf("StaticClusterIT: %d nodes formed a cluster, ring epoch %d%n", NODES, formed.epoch());
     }
 
     @AfterAll

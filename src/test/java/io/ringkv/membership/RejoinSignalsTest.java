@@ -59,4 +59,14 @@ class RejoinSignalsTest {
         assertThat(s.core.viewVersion()).isGreaterThan(version);
         assertThat(s.core.members()).extracting(u -> u.member().id()).containsExactly("b", "c");
     }
+
+    @Test
+    void aMemberThatSeesItsViewBehindPullsEveryLiveMembersTable() {
+        Scenario s = new Scenario(Scenario.B, Scenario.C, Scenario.D);
+        s.receive(Scenario.B, new Gossip(List.of(Update.dead(Scenario.D, 0, "b"))));
+        s.sent.clear();
+        s.record(s.core.syncWithLive(s.nowMs));
+        assertThat(s.sent).filteredOn(o -> o.message() instanceof SyncRequest).extracting(o -> o.to())
+                .containsExactlyInAnyOrder(Scenario.B.address(), Scenario.C.address());
+    }
 }
