@@ -65,7 +65,8 @@ for i in $(seq "$NODES"); do launch "$i"; done
 echo "run,mode,victim,first_ms,all_ms,back_ms" >"$OUT/gossip.csv"
 for run in $(seq "$RUNS"); do
   for mode in kill stop; do
-    victim=$(((run + (mode == stop ? 1 : 0)) % NODES + 1))
+    shift_by=0; [[ $mode == stop ]] && shift_by=1
+    victim=$(((run + shift_by) % NODES + 1))
     sleep 3 # let the previous rejoin's pulls and repairs settle
     t0=$(now_ms)
     if [[ $mode == kill ]]; then kill -9 "${PIDS[victim]}"; wait "${PIDS[victim]}" 2>/dev/null || true
