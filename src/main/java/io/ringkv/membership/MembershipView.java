@@ -11,10 +11,13 @@ import java.util.List;
  * @param members the others, sorted by id, as this member believes them to be
  * @param deathsRefuted times this member, while running, was declared dead (or gone) and refuted it
  * @param deathsHeard reports that this member is dead or gone, at any incarnation, older lives included
+ * @param deathIncarnationMax the highest incarnation at which it was reported dead or gone, -1 for never
  * @param syncReplies state-sync replies received (whole member tables heard from others)
+ * @param stalls stalls this member noticed in itself (a pause, a starved CPU)
+ * @param lastStallMs how long the last one was
  */
 public record MembershipView(Endpoint self, long incarnation, List<Update> members, long deathsRefuted,
-        long deathsHeard, long syncReplies) {
+        long deathsHeard, long deathIncarnationMax, long syncReplies, long stalls, long lastStallMs) {
 
     public MembershipView {
         members = List.copyOf(members);

@@ -93,10 +93,14 @@ public final class SwimCore {
     private long refutations;
     private long misdirectedPings;
     private long stalls;
+    /** How late the last stall made this member, in ms. */
+    private long lastStallMs;
     /** Times another member declared this one dead or gone and this one had to come back. */
     private long deathsRefuted;
     /** Reports that this member is dead or gone, at any incarnation (older lives included). */
     private long deathsHeard;
+    /** The highest incarnation at which this member was reported dead or gone; -1 for never. */
+    private long deathIncarnationMax = -1;
     private long syncReplies;
     /** Rises whenever the member table, this member's incarnation or its sync count changes. */
     private long viewVersion;
@@ -286,6 +290,24 @@ public final class SwimCore {
         return deathsHeard;
     }
 
+    /**
+     * The highest incarnation at which another member reported this one dead or gone, -1 if none
+     * did. A report can arrive after this member already refuted a suspicion at that incarnation
+     * (and so needs no refutation), yet still means the others went on without it.
+     */
+    public long deathIncarnationMax() {
+        return deathIncarnationMax;
+    }
+
+    /** Stalls noticed (see {@link #tick}) and how late the last one made this member, in ms. */
+    public long stalls() {
+        return stalls;
+    }
+
+    public long lastStallMs() {
+        return lastStallMs;
+    }
+
     /** State-sync replies received: at least one means this member has heard another's whole table. */
     public long syncReplies() {
         return syncReplies;
@@ -431,8 +453,17 @@ public final class SwimCore {
             Update newer = table.newerThan(update);
             if (newer != null) {
                 corrections.add(newer);
-            } else {
-                table.apply(update, nowMs, gossipNewcomer);
+                return;
+            }
+            Member before = table.get(update.member().id());
+            Update down = before != null && !before.live() && update.kind() == Kind.ALIVE
+                    && update.incarnation() > before.incarnation ? before.asUpdate() : null;
+            table.apply(update, nowMs, gossipNewcomer);
+            if (down != null) {
+                // Back at a higher incarnation, perhaps without ever hearing that it was declared
+                // dead (a pause that outlasted its suspicion, refuted on waking): tell it, because
+                // the others went on without it, and a node learns from this that its data is stale.
+                send(update.member().address(), Gossip::new, List.of(down));
             }
             return;
         }
@@ -441,6 +472,7 @@ public final class SwimCore {
         }
         if (update.kind() == Kind.DEAD || update.kind() == Kind.LEFT) {
             deathsHeard++;
+            deathIncarnationMax = Math.max(deathIncarnationMax, update.incarnation());
             viewVersion++;
         }
         if (update.incarnation() < incarnation) {
@@ -601,6 +633,8 @@ public final class SwimCore {
             return;
         }
         stalls++;
+        lastStallMs = lateMs;
+        viewVersion++;
         health.adjust(1);
         probe = null;
         table.postponeSuspicions(lateMs);

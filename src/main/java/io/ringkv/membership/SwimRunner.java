@@ -269,7 +269,7 @@ public final class SwimRunner implements AutoCloseable {
 
     private MembershipView snapshot() {
         return new MembershipView(core.self(), core.incarnation(), core.members(), core.deathsRefuted(),
-                core.deathsHeard(), core.syncReplies());
+                core.deathsHeard(), core.deathIncarnationMax(), core.syncReplies(), core.stalls(), core.lastStallMs());
     }
 
     private void send(SwimCore.Outgoing outgoing) {

@@ -68,6 +68,8 @@ final class PeerMembership implements AutoCloseable {
     private final int replicationFactor;
     private final long bootstrapDeadlineNanos;
     private final long periodMs;
+    private final long bootstrapWaitNanos;
+    private final long stallHoldMs;
     private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("ringkv-membership-ring").factory());
     private final AtomicReference<MembershipView> latest = new AtomicReference<>();
@@ -76,7 +78,12 @@ final class PeerMembership implements AutoCloseable {
     private final SwimRunner runner;
     // Touched only on the worker.
     private volatile boolean bootstrapped;
-    private long deathsHandled;
+    /** Reports of this node's death at this incarnation or above are about its current life. */
+    private long lifeFloor;
+    private long stallsSeen;
+    private boolean holding;
+    private long syncRepliesAtHold;
+    private long holdDeadlineNanos;
 
     /** A parsed peer list: every member's id (its data address as written) and this node's. */
     record PeerList(List<String> ids, String selfId) {}
@@ -94,6 +101,9 @@ final class PeerMembership implements AutoCloseable {
         this.replicationFactor = replicationFactor;
         this.bootstrapDeadlineNanos = System.nanoTime() + bootstrapWait.toNanos();
         this.periodMs = config.periodMs();
+        this.bootstrapWaitNanos = Math.max(bootstrapWait.toNanos(), TimeUnit.MILLISECONDS.toNanos(4 * periodMs));
+        // A stall shorter than the shortest suspicion cannot have got this node declared dead.
+        this.stallHoldMs = config.suspicionMinMs(list.ids().size());
         int selfPort = Address.parse(selfId).port();
         this.runner = SwimRunner.start(config, selfId,
                 new InetSocketAddress(InetAddress.getByName(bindHost), selfPort + gossipPortOffset), clusterKey,
@@ -269,9 +279,37 @@ final class PeerMembership implements AutoCloseable {
                 if (view.deathsHeard() > 0) {
                     rejoin(view, "the cluster declared this node dead before it restarted");
                 }
-                deathsHandled = view.deathsRefuted();
-            } else if (view.deathsRefuted() > deathsHandled) {
-                deathsHandled = view.deathsRefuted();
+                lifeFloor = view.incarnation();
+                stallsSeen = view.stalls(); // those of its start-up prove nothing
+            } else if (holding || (view.stalls() > stallsSeen && view.lastStallMs() >= stallHoldMs)) {
+                // Stalled for longer than a suspicion lasts: it may have been declared dead, and
+                // the news may arrive after its own refutation. Serve nothing and adopt no ring
+                // until it has heard the live members' tables (or the bootstrap wait is over).
+                if (!holding) {
+                    holding = true;
+                    stallsSeen = view.stalls();
+                    syncRepliesAtHold = view.syncReplies();
+                    holdDeadlineNanos = System.nanoTime() + bootstrapWaitNanos;
+                    catchUp.hold();
+                    runner.syncWithLive();
+                    worker.schedule(this::apply, bootstrapWaitNanos, TimeUnit.NANOSECONDS);
+                    log.warn("this node stalled for {} ms: serving nothing until it has heard the others",
+                            view.lastStallMs());
+                }
+                if (view.syncReplies() - syncRepliesAtHold < view.liveCount() - 1
+                        && System.nanoTime() - holdDeadlineNanos < 0) {
+                    return;
+                }
+                holding = false;
+                if (view.deathIncarnationMax() >= lifeFloor) {
+                    lifeFloor = view.incarnation();
+                    rejoin(view, "the cluster declared this node dead while it was stalled");
+                }
+                catchUp.release();
+            } else if (view.deathIncarnationMax() >= lifeFloor) {
+                // A death at an incarnation of this life: whether or not this member had refuted a
+                // suspicion at that incarnation first, the others went on without it.
+                lifeFloor = view.incarnation();
                 rejoin(view, "the cluster declared this node dead while it ran (a pause or a partition)");
             }
             int live = view.liveCount();

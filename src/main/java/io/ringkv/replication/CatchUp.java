@@ -75,6 +75,7 @@ public final class CatchUp implements AutoCloseable {
     private Ring lastRing;
     /** This node's data is gone (wiped): everything it leads in its next ring must be pulled. */
     private volatile boolean stale;
+    private volatile boolean held;
     private volatile List<Transfer> pending = List.of();
 
     public CatchUp(String selfId, ClusterState cluster, StorageEngine storage, Replicator replicator, Peers peers,
@@ -97,9 +98,22 @@ public final class CatchUp implements AutoCloseable {
         stale = true;
     }
 
+    /**
+     * This node may be behind: it stalled for longer than a suspicion lasts, so the others may have
+     * declared it dead and gone on without it. It serves none of its keys until {@link #release}
+     * (its membership has heard the others by then and knows).
+     */
+    public void hold() {
+        held = true;
+    }
+
+    public void release() {
+        held = false;
+    }
+
     /** Whether this node must not serve the position yet: it leads it but has not pulled it. */
     public boolean pending(long position) {
-        if (stale) {
+        if (stale || held) {
             return true;
         }
         for (Transfer t : pending) {
@@ -147,11 +161,23 @@ public final class CatchUp implements AutoCloseable {
                 }
             }
         }
+        if (stale) {
+            // Its backup ranges too, from their primaries: their range syncs may have pushed them
+            // before the data was dropped (it can learn of its death after it is back in the ring).
+            for (Member primary : next.members()) {
+                String from = primary.id();
+                for (TokenRange r : Ring.rangesWhere(null, next, (was, now) -> !leads(now)
+                        && Ring.names(now, selfId) && now.getFirst().id().equals(from))) {
+                    all.add(new Transfer(r, from, selfId));
+                }
+            }
+        }
         pending = List.copyOf(all);
         stale = false;
         if (!all.isEmpty()) {
             long g = generation.incrementAndGet();
-            log.info("ring epoch {}: pulling {} ranges this node leads and does not hold", next.epoch(), all.size());
+            log.info("ring epoch {}: pulling {} ranges this node replicates and does not hold", next.epoch(),
+                    all.size());
             worker.execute(() -> pullAll(g, next));
         }
     }
@@ -206,11 +232,13 @@ public final class CatchUp implements AutoCloseable {
         Ring by = current != null && current.epoch() > ring.epoch() ? current : ring;
         TokenRange range = transfer.range();
         List<Member> replicas = by.replicasOf(range.endInclusive());
-        if (!leads(replicas)) {
-            return CompletableFuture.completedFuture(true); // another node leads it now; nothing waits for it here
+        if (!Ring.names(replicas, selfId) || replicas.size() < 2) {
+            return CompletableFuture.completedFuture(true); // no longer this node's; nothing waits for it here
         }
-        // The member that held it, or, if it is gone from the ring too, the next replica.
-        Member source = by.member(transfer.from()).orElse(replicas.get(1));
+        // The member that held it; if it is gone from the ring too, the range's primary, or the next
+        // replica when that is this node.
+        Member fallback = leads(replicas) ? replicas.get(1) : replicas.getFirst();
+        Member source = by.member(transfer.from()).filter(m -> Ring.names(replicas, m.id())).orElse(fallback);
         KVRequest request = KVRequest.newBuilder()
                 .setCommand(Command.RANGE_PULL.code())
                 .setKey(encode(range))
@@ -237,8 +265,8 @@ public final class CatchUp implements AutoCloseable {
     /**
      * Serves a {@link Command#RANGE_PULL}: pushes every key of the range to the puller and answers
      * SUCCESS (with the count in {@code version}) when all have arrived. Refused with NOT_RESPONSIBLE
-     * (and this node's ring) unless both sides route by the same ring, in which the puller leads the
-     * range and this node is one of its replicas.
+     * (and this node's ring) unless both sides route by the same ring, in which both are replicas of
+     * the range.
      */
     public CompletionStage<KVResponse> serve(KVRequest request) {
         Ring ring = cluster.ring();
@@ -251,14 +279,14 @@ public final class CatchUp implements AutoCloseable {
             return done(notResponsible(ring));
         }
         List<Member> replicas = ring.replicasOf(range.endInclusive());
-        if (!replicas.getFirst().id().equals(puller) || !Ring.names(replicas, selfId)) {
+        if (!Ring.names(replicas, puller) || puller.equals(selfId) || !Ring.names(replicas, selfId)) {
             return done(notResponsible(ring));
         }
         if (!serving.tryAcquire()) {
             return done(BUSY);
         }
         CompletableFuture<KVResponse> reply = new CompletableFuture<>();
-        List<Member> target = List.of(replicas.getFirst());
+        List<Member> target = List.of(ring.member(puller).orElseThrow());
         Thread.ofVirtual().name("ringkv-range-serve").start(() -> {
             try {
                 reply.complete(push(range, ring, target));

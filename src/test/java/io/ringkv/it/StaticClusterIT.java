@@ -42,6 +42,8 @@ import tools.jackson.databind.json.JsonMapper;
  *       then overwritten. Restarted, the node learns that the cluster went on without it, drops its
  *       stale data, rejoins, pulls what it leads, and every key reads back at its newest value
  *       through every node, with three copies of each stored.
+ *   <li>A node stopped until the others declare it dead, and written around meanwhile, refutes
+ *       its death when resumed, drops its data as stale and catches up the same way.
  * </ul>
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -187,6 +189,43 @@ class StaticClusterIT {
         assertThat(victim.output()).contains("declared this node dead before it restarted");
 
         readAll(nodes, "after " + victim.name() + " rejoined");
+        awaitCopies(3L * values.size());
+    }
+
+    @Test
+    @Order(3)
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void aMemberPausedUntilDeclaredDeadDropsItsStaleDataWhenItResumes() {
+        if (values.isEmpty()) {
+            writeKeys(KEYS, "v1");
+        }
+        NodeProcess paused = nodes.get(3);
+        List<NodeProcess> others = new ArrayList<>(nodes);
+        others.remove(paused);
+        EcsProcess.signal(paused.pid(), "STOP");
+        try {
+            awaitMembership(others, NODES - 1, DETECTION_BOUND);
+            // Written while it is out of the ring: its copies of these are stale when it wakes.
+            List<ByteString> keys = new ArrayList<>(values.keySet());
+            for (int i = 0; i < keys.size(); i += 3) {
+                ByteString value = Kv.bytes("v3-" + i);
+                try (UdpKv kv = new UdpKv(others.get(i % others.size()).nodeAddress())) {
+                    assertThat(kv.put(keys.get(i), value, 3).getErrCode()).as("PUT while a member is paused")
+                            .isEqualTo(ErrorCode.SUCCESS.code());
+                }
+                values.put(keys.get(i), value);
+            }
+        } finally {
+            EcsProcess.signal(paused.pid(), "CONT");
+        }
+        awaitMembership(nodes, NODES, FORM_TIMEOUT);
+        Set<String> all = new HashSet<>();
+        nodes.forEach(n -> all.add("127.0.0.1:" + n.nodePort()));
+        Ring back = awaitSameRing(nodes, all);
+        System.out.printf("StaticClusterIT: %s paused until declared dead, resumed; back in ring epoch %d%n",
+                paused.name(), back.epoch());
+        assertThat(paused.output()).contains("declared this node dead while it");
+        readAll(nodes, "after " + paused.name() + " resumed");
         awaitCopies(3L * values.size());
     }
 

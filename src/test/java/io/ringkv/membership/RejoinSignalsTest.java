@@ -31,6 +31,18 @@ class RejoinSignalsTest {
     }
 
     @Test
+    void aDeathReportedAfterASuspicionWasRefutedIsStillHeardAtItsIncarnation() {
+        Scenario s = new Scenario(Scenario.B, Scenario.C);
+        assertThat(s.core.deathIncarnationMax()).isEqualTo(-1);
+        s.receive(Scenario.B, new Gossip(List.of(Update.suspect(Scenario.A, 0, "b"))));
+        assertThat(s.core.incarnation()).isEqualTo(1);
+        // C's suspicion ran out before the refutation reached it: it declared this member dead at 0.
+        s.receive(Scenario.C, new Gossip(List.of(Update.dead(Scenario.A, 0, "c"))));
+        assertThat(s.core.deathsRefuted()).as("already above it: nothing to refute").isZero();
+        assertThat(s.core.deathIncarnationMax()).as("but the others went on without it").isZero();
+    }
+
+    @Test
     void aDeathOfAnOlderLifeIsHeardButNeedsNoRefutation() {
         Scenario s = new Scenario(Scenario.B, Scenario.C);
         // B remembers this member alive at 3 (before a restart): it goes above that at once ...
@@ -41,6 +53,7 @@ class RejoinSignalsTest {
         assertThat(s.core.incarnation()).isEqualTo(4);
         assertThat(s.core.deathsRefuted()).isZero();
         assertThat(s.core.deathsHeard()).as("the cluster went on without the previous life").isEqualTo(1);
+        assertThat(s.core.deathIncarnationMax()).isEqualTo(3);
     }
 
     @Test
@@ -68,5 +81,17 @@ class RejoinSignalsTest {
         s.record(s.core.syncWithLive(s.nowMs));
         assertThat(s.sent).filteredOn(o -> o.message() instanceof SyncRequest).extracting(o -> o.to())
                 .containsExactlyInAnyOrder(Scenario.B.address(), Scenario.C.address());
+    }
+
+    @Test
+    void aMemberBackFromTheDeadIsToldAtWhichIncarnationItWasDeclaredDead() {
+        Scenario s = new Scenario(Scenario.B, Scenario.C);
+        s.receive(Scenario.C, new Gossip(List.of(Update.dead(Scenario.B, 2, "c"))));
+        s.sent.clear();
+        // B refuted a suspicion on waking, never having heard of its death; C passes that on.
+        s.receive(Scenario.C, new Gossip(List.of(Update.alive(Scenario.B, 3))));
+        assertThat(s.sent).filteredOn(o -> o.to().equals(Scenario.B.address()))
+                .anySatisfy(o -> assertThat(o.message().gossip()).contains(Update.dead(Scenario.B, 2, "c")));
+        assertThat(s.core.stateOf("b")).isEqualTo(Update.alive(Scenario.B, 3));
     }
 }

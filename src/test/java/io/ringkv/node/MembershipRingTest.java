@@ -24,7 +24,7 @@ class MembershipRingTest {
 
     /** What {@code self} believes: its incarnation and the others' updates. */
     private static MembershipView view(Endpoint self, long incarnation, Update... others) {
-        return new MembershipView(self, incarnation, List.of(others), 0, 0, 1);
+        return new MembershipView(self, incarnation, List.of(others), 0, 0, -1, 1, 0, 0);
     }
 
     private static List<String> ids(Ring ring) {
