@@ -7,7 +7,6 @@ import io.ringkv.wire.ErrorCode;
 import io.ringkv.wire.proto.KVRequest;
 import io.ringkv.wire.proto.KVResponse;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.HexFormat;
 import java.util.SplittableRandom;
@@ -218,7 +217,7 @@ final class Requester implements AutoCloseable {
             } catch (Link.NotSentException e) {
                 counter.decrement();
                 if (firstSend) {
-                    finish(null, new UncheckedIOException(e.getMessage(), e));
+                    finish(null, new RequestNotSentException(e.getMessage(), e));
                 } else {
                     abandon(OutcomeUnknownException.Reason.CONNECTION_LOST, e);
                 }

@@ -21,7 +21,7 @@ import java.util.function.Function;
  * {@link OutcomeUnknownException} when no answer came after every try, in which case a write may
  * or may not have been applied. A request that could not be admitted (too many in flight) fails
  * with {@link RejectedExecutionException} and was not sent; one that could not be sent at all
- * (TCP connect failed) fails with {@link java.io.UncheckedIOException}.
+ * (TCP connect failed) fails with {@link RequestNotSentException}.
  *
  * <p>Retries reuse the request's messageID and this client's socket, so the node's at-most-once
  * cache answers them without executing the request twice. OVERLOAD replies are waited out (within

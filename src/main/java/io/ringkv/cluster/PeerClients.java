@@ -1,6 +1,7 @@
 package io.ringkv.cluster;
 
 import io.ringkv.client.Protocol;
+import io.ringkv.client.RequestNotSentException;
 import io.ringkv.client.RingKvClient;
 import io.ringkv.ring.Member;
 import io.ringkv.wire.proto.KVRequest;
@@ -34,6 +35,9 @@ public final class PeerClients implements Peers, AutoCloseable {
         RingKvClient client;
         try {
             client = client(peer);
+        } catch (java.io.UncheckedIOException e) {
+            // The first connection is made when the link is built: nothing was sent.
+            return CompletableFuture.failedFuture(new RequestNotSentException(e.getMessage(), e.getCause()));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }

@@ -8,7 +8,9 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Request/reply to other nodes. Assumptions callers may make: a reply, when it comes, is the peer's
  * answer to exactly this request; a future that fails means the outcome is unknown (the request may
- * have been executed); the call never blocks for long. Nothing is assumed about ordering between
+ * have been executed), except that a failure caused by a {@link
+ * io.ringkv.client.RequestNotSentException} means the request never left; the call never blocks
+ * for long. Nothing is assumed about ordering between
  * requests.
  */
 public interface Peers {

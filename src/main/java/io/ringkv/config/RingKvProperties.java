@@ -193,13 +193,15 @@ public record RingKvProperties(
      *     is first built (a restarted ECS refuses another value)
      * @param read where a node reads a key: {@code primary} (linearizable per key) or {@code any}
      *     replica it is on (faster, possibly stale)
-     * @param timeout how long a primary waits for a backup's acknowledgement before it reports the
-     *     write's outcome as unknown (no reply, the client retries)
+     * @param timeout how long a primary holds a write for every backup's acknowledgement (sending it
+     *     again to a backup that refused or did not answer, and under a new ring that replaces one)
+     *     before it reports the write's outcome as unknown (no reply, the client retries); above the
+     *     ECS's failure-timeout, writes caught by a node's failure complete after the failover
      */
     public record Replication(
             @Min(1) @Max(7) @DefaultValue("3") int factor,
             @NotNull @DefaultValue("primary") ReadFrom read,
-            @NotNull @DefaultValue("2s") Duration timeout) {
+            @NotNull @DefaultValue("5s") Duration timeout) {
 
         @AssertTrue(message = "ringkv.replication.timeout must be between 10ms and 60s")
         public boolean isTimeoutValid() {

@@ -1,5 +1,6 @@
 package io.ringkv.faults;
 
+import io.ringkv.client.RequestNotSentException;
 import io.ringkv.cluster.Peers;
 import io.ringkv.faults.NetworkRule.Direction;
 import io.ringkv.faults.NetworkRule.Protocol;
@@ -23,8 +24,9 @@ import java.util.concurrent.TimeoutException;
  * at-most-once cache sees the same origin), delayed, or held for
  * {@link NetworkFaults#REORDER_HOLD_MS} so that later requests overtake it. Reply: lost (the
  * exchange fails when the reply timeout, counted from the request, runs out) or delayed; a
- * duplicated reply changes nothing, since the link hands each exchange one reply. Cut, either way:
- * fails with a {@link ConnectException}. A failure of the link itself passes through untouched.
+ * duplicated reply changes nothing, since the link hands each exchange one reply. Cut: fails with a
+ * {@link RequestNotSentException} on the way out (the request never left, as when a connect is
+ * refused), with a {@link ConnectException} on the way back (the request may have been executed). A failure of the link itself passes through untouched.
  *
  * <p>Thread-safe. Never blocks: waits are scheduled on the plan's {@link Delayer} and bounded by
  * {@link NetworkFaults#reserve}; an exchange that cannot wait fails at once.
@@ -49,7 +51,8 @@ final class FaultyPeers implements Peers {
         CompletableFuture<KVResponse> result = new CompletableFuture<>();
         int bytes = request.getSerializedSize();
         switch (faults.decide(Protocol.TCP, Direction.OUTBOUND, address)) {
-            case Fate.Cut cut -> result.completeExceptionally(cut(peer));
+            case Fate.Cut cut -> result.completeExceptionally(new RequestNotSentException(
+                    "not sent to " + peer.address() + ": link cut by ringkv.faults", cut(peer)));
             case Fate.Drop drop -> failAtDeadline(result, peer, startNanos, "request", bytes);
             case Fate.Deliver deliver -> {
                 if (deliver.copies() == 2) {

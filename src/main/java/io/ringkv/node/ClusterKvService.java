@@ -1,6 +1,7 @@
 package io.ringkv.node;
 
 import com.google.protobuf.ByteString;
+import io.ringkv.client.RequestNotSentException;
 import io.ringkv.cluster.ClusterState;
 import io.ringkv.cluster.Handoff;
 import io.ringkv.cluster.Peers;
@@ -183,9 +184,12 @@ final class ClusterKvService implements KvService {
                 .build();
         return peers.exchange(owner, forwarded).handle((reply, failure) -> {
             if (failure != null) {
+                log.debug("forward to {} failed: {}", owner.id(), failure.toString());
+                if (RequestNotSentException.isCause(failure)) {
+                    return null; // the owner never got it: the client's retry is routed again
+                }
                 // The owner may have applied it and died, or may answer late: its cache knows the
                 // origin, but a new owner would not, so a write is not run again from here.
-                log.debug("forward to {} failed: {}", owner.id(), failure.toString());
                 return request.getCommand() == Command.GET.code() ? null : OUTCOME_UNKNOWN;
             }
             if (reply.getErrCode() == ErrorCode.NOT_RESPONSIBLE.code()) {

@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,11 +36,17 @@ import org.slf4j.LoggerFactory;
  * key's replica set (STORE_PUT or STORE_REMOVE stamped with its ring epoch) in parallel, and
  * answers the client only when every backup acknowledged. Waiting for all of them, not just a
  * majority, is what lets any single surviving replica serve every acknowledged write after up to
- * RF−1 failures; a backup that is down stalls the key's writes until the ECS publishes a ring
- * without it. A primary cut off from a backup cannot acknowledge, so nothing acknowledged is lost
- * on the minority side of a partition. When a backup refuses or does not answer within the
- * timeout the client gets no reply (the outcome is unknown, never a false failure) and the key is
- * <i>suspect</i>: its state here may be on some replicas only.
+ * RF−1 failures. A primary cut off from a backup cannot acknowledge, so nothing acknowledged is
+ * lost on the minority side of a partition.
+ *
+ * <p><b>Held writes.</b> A backup that refuses or does not answer does not end the write at once:
+ * the primary holds it (and the key's later operations behind it) and sends the state again to the
+ * backups that lack it, after a short pause or as soon as it adopts a new ring. Under a new ring the
+ * key's replica set there is used, while this node is still its primary, so a write caught by a
+ * backup's failure completes once the ring without that backup arrives: the majority side of a
+ * partition keeps acknowledging through a failover. Only when the timeout passes, or the new ring
+ * gives the key to another primary, does the client get no reply (the outcome is unknown, never a
+ * false failure); the key is then <i>suspect</i>: its state here may be on some replicas only.
  *
  * <p><b>Reads</b> are served by the primary after the key's running write. A suspect key, or a key
  * of a range whose replicas are being brought in line ({@link RangeSync}), is first pushed to every
@@ -62,13 +69,19 @@ public final class Replicator {
      * and wait on one timeout, so this bounds the burst a backup that comes back receives.
      */
     static final int RETRY_KEYS_MAX = 1_024;
+    /** The first pause before a held write is sent again; it doubles up to {@link #HOLD_PAUSE_MS_MAX}. */
+    static final long HOLD_PAUSE_MS_MIN = 50;
+    static final long HOLD_PAUSE_MS_MAX = 400;
 
     private final String selfId;
     private final ClusterState cluster;
     private final StorageEngine storage;
     private final Peers peers;
     private final long timeoutMs;
+    private final Executor executor;
     private final KeyChain chain;
+    /** Completed, and replaced, each time the node adopts a ring: held writes wait on it. */
+    private final AtomicReference<CompletableFuture<Void>> nextRing = new AtomicReference<>(new CompletableFuture<>());
     private final Set<ByteBuffer> suspects = ConcurrentHashMap.newKeySet();
     /** Non-zero while suspects overflowed: every read pushes until a full sync started after it ends. */
     private final AtomicLong overflowedAt = new AtomicLong();
@@ -82,7 +95,9 @@ public final class Replicator {
         this.storage = storage;
         this.peers = peers;
         this.timeoutMs = timeoutMs;
+        this.executor = executor;
         this.chain = new KeyChain(executor);
+        cluster.onAdopted(ring -> nextRing.getAndSet(new CompletableFuture<>()).complete(null));
     }
 
     void attach(RangeSync rangeSync) {
@@ -91,8 +106,9 @@ public final class Replicator {
 
     /**
      * A client's PUT or REMOVE at the key's primary: {@code local} applies it here, then the new
-     * state goes to the backups. Completes with the local reply once every backup has it, or with
-     * null (no reply: unknown outcome) when one did not acknowledge.
+     * state goes to the backups, held until every backup of the key's current ring has it. Completes
+     * with the local reply then, or with null (no reply: unknown outcome) when the timeout passed or
+     * another node became the key's primary first.
      */
     public CompletionStage<KVResponse> write(KVRequest request, Ring ring, List<Member> replicas,
             Supplier<CompletionStage<KVResponse>> local) {
@@ -108,7 +124,14 @@ public final class Replicator {
             KVRequest state = removed
                     ? storeRemove(request.getKey())
                     : storePut(request.getKey(), request.getValue(), request.getVersion());
-            return replicate(key, state, ring, replicas).thenApply(ok -> ok ? reply : null);
+            long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+            return hold(key, state, ring, replicas, ConcurrentHashMap.newKeySet(), deadlineNanos, 0).thenApply(ok -> {
+                settle(ByteBuffer.wrap(key), ok);
+                if (!ok) {
+                    writesUnknown.incrementAndGet();
+                }
+                return ok ? reply : null;
+            });
         }));
     }
 
@@ -195,35 +218,101 @@ public final class Replicator {
         }
     }
 
+    /** Sends the key's state to its backups once; true when all have it. Marks the key suspect or cured. */
     private CompletionStage<Boolean> replicate(byte[] key, KVRequest state, Ring ring, List<Member> replicas) {
-        KVRequest stamped = state.toBuilder().setRingEpoch(ring.epoch()).build();
-        CompletableFuture<?>[] acks = new CompletableFuture<?>[replicas.size()];
-        int n = 0;
-        for (Member backup : replicas) {
-            if (!backup.id().equals(selfId)) {
-                acks[n++] = send(backup, stamped, ring, true);
-            }
-        }
-        CompletableFuture<?>[] all = java.util.Arrays.copyOf(acks, n);
-        return CompletableFuture.allOf(all).handle((ignored, failure) -> {
-            boolean ok = failure == null;
-            for (CompletableFuture<?> ack : all) {
-                ok &= Boolean.TRUE.equals(ack.getNow(null));
-            }
-            ByteBuffer k = ByteBuffer.wrap(key);
-            if (ok) {
-                suspects.remove(k);
-            } else {
-                writesUnknown.incrementAndGet();
-                suspect(k);
-            }
+        return sendAll(state, ring, replicas, ConcurrentHashMap.newKeySet(), timeoutMs).thenApply(ok -> {
+            settle(ByteBuffer.wrap(key), ok);
             return ok;
         });
     }
 
+    /**
+     * One round of a held write (see the class comment): sends the state to the backups not in
+     * {@code acked}, then either ends (all have it, or time is up) or goes on after a pause, and at
+     * once when a ring is adopted meanwhile, under that ring if this node still leads the key in it.
+     * Never completes exceptionally.
+     */
+    private CompletableFuture<Boolean> hold(byte[] key, KVRequest state, Ring ring, List<Member> replicas,
+            Set<String> acked, long deadlineNanos, int round) {
+        CompletableFuture<Void> ringAdopted = nextRing.get();
+        CompletableFuture<Boolean> sent = sendAll(state, ring, replicas, acked, msLeft(deadlineNanos));
+        // TRUE or FALSE ends the write; null goes on with another round.
+        CompletableFuture<Boolean> roundEnd = sent.thenCompose(ok -> {
+            long leftMs = msLeft(deadlineNanos);
+            if (ok || leftMs <= 0) {
+                return CompletableFuture.completedFuture(ok);
+            }
+            long pauseMs = Math.min(leftMs, Math.min(HOLD_PAUSE_MS_MIN << Math.min(round, 4), HOLD_PAUSE_MS_MAX));
+            CompletableFuture<Void> pause = CompletableFuture.runAsync(() -> {},
+                    CompletableFuture.delayedExecutor(pauseMs, TimeUnit.MILLISECONDS, executor));
+            return pause.applyToEither(ringAdopted, ignored -> (Boolean) null);
+        });
+        return roundEnd.applyToEither(ringAdopted.thenApply(ignored -> (Boolean) null), ended -> ended)
+                .thenComposeAsync(ended -> {
+                    if (ended != null) {
+                        return CompletableFuture.completedFuture(ended);
+                    }
+                    if (msLeft(deadlineNanos) <= 0) {
+                        return CompletableFuture.completedFuture(false);
+                    }
+                    Ring now = cluster.ring();
+                    if (now == null || now.isEmpty()) {
+                        return CompletableFuture.completedFuture(false);
+                    }
+                    if (now.epoch() <= ring.epoch()) {
+                        return hold(key, state, ring, replicas, acked, deadlineNanos, round + 1);
+                    }
+                    List<Member> nowReplicas = now.replicasOf(RingPosition.of(key));
+                    if (!nowReplicas.getFirst().id().equals(selfId)) {
+                        // Another primary leads the key now; its repair brings the replicas in line.
+                        return CompletableFuture.completedFuture(false);
+                    }
+                    return hold(key, state, now, nowReplicas, ConcurrentHashMap.newKeySet(), deadlineNanos, round + 1);
+                }, executor)
+                .exceptionally(failure -> {
+                    log.debug("a held write ended: {}", failure.toString()); // the executor closed: shutting down
+                    return false;
+                });
+    }
+
+    private static long msLeft(long deadlineNanos) {
+        return TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+    }
+
+    /**
+     * Sends the state, stamped with the ring's epoch, to every backup of {@code replicas} not in
+     * {@code acked}, adding those that acknowledge; true when every backup is then in it.
+     */
+    private CompletableFuture<Boolean> sendAll(KVRequest state, Ring ring, List<Member> replicas, Set<String> acked,
+            long sendTimeoutMs) {
+        KVRequest stamped = state.toBuilder().setRingEpoch(ring.epoch()).build();
+        List<CompletableFuture<Boolean>> sends = new ArrayList<>(replicas.size());
+        for (Member backup : replicas) {
+            if (!backup.id().equals(selfId) && !acked.contains(backup.id())) {
+                sends.add(send(backup, stamped, ring, true, Math.max(1, sendTimeoutMs)).thenApply(ok -> {
+                    if (ok) {
+                        acked.add(backup.id());
+                    }
+                    return ok;
+                }));
+            }
+        }
+        return CompletableFuture.allOf(sends.toArray(CompletableFuture<?>[]::new))
+                .thenApply(ignored -> sends.stream().allMatch(CompletableFuture::join));
+    }
+
+    private void settle(ByteBuffer key, boolean inStep) {
+        if (inStep) {
+            suspects.remove(key);
+        } else {
+            suspect(key);
+        }
+    }
+
     /** One backup's acknowledgement: true when it has the state; never completes exceptionally. */
-    private CompletableFuture<Boolean> send(Member backup, KVRequest request, Ring ring, boolean mayRetry) {
-        return peers.exchange(backup, request).orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+    private CompletableFuture<Boolean> send(Member backup, KVRequest request, Ring ring, boolean mayRetry,
+            long sendTimeoutMs) {
+        return peers.exchange(backup, request).orTimeout(sendTimeoutMs, TimeUnit.MILLISECONDS)
                 .handle((reply, failure) -> {
                     if (failure != null) {
                         log.debug("replication to {} failed: {}", backup.id(), failure.toString());
@@ -243,7 +332,7 @@ public final class Replicator {
                         }
                         if (theirs.epoch() < ring.epoch() && mayRetry) {
                             KVRequest withRing = request.toBuilder().setRing(RingMessages.toInfo(ring)).build();
-                            return send(backup, withRing, ring, false);
+                            return send(backup, withRing, ring, false, sendTimeoutMs);
                         }
                     }
                     log.debug("{} refused a replicated write: {}", backup.id(), ErrorCode.of(code));

@@ -3,6 +3,7 @@ package io.ringkv.faults;
 import static io.ringkv.faults.Rules.rule;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ringkv.client.RequestNotSentException;
 import io.ringkv.cluster.Peers;
 import io.ringkv.common.TestSeeds;
 import io.ringkv.faults.NetworkRule.Direction;
@@ -56,7 +57,9 @@ class FaultyPeersTest {
         arm(rule().peer(B_ADDRESS).cut().build());
         CompletableFuture<KVResponse> toB = peers.exchange(B, REQUEST);
         assertThat(toB).isCompletedExceptionally();
-        assertThat(toB.exceptionNow()).isInstanceOf(ConnectException.class).hasMessageContaining("cut");
+        assertThat(toB.exceptionNow()).as("a request cut on its way out was never sent")
+                .isInstanceOf(RequestNotSentException.class).hasMessageContaining("cut")
+                .hasCauseInstanceOf(ConnectException.class);
         assertThat(peers.exchange(C, REQUEST).join().getErrCode()).isZero();
         assertThat(sent).containsExactly("node-c");
         assertThat(faults.counters().cut()).isEqualTo(1);

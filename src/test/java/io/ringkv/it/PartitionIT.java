@@ -86,7 +86,8 @@ class PartitionIT {
                                 + " writes acknowledged through the majority, %d through the isolated node%n",
                         seed, isolated.id(), detectionMs, majorityAcks, minority.size());
                 assertThat(minority).as("writes acknowledged on the minority side (seed %d)", seed).isEmpty();
-                assertThat(majorityAcks).as("the majority side kept acknowledging (seed %d)", seed).isPositive();
+                assertThat(majorityAcks).as("the majority side kept acknowledging (seed %d): %s", seed, clients.summary())
+                        .isPositive();
 
                 for (EcsProcess.LaunchedNode node : nodes) {
                     ecs.callNode(node.host(), node.restPort(), "DELETE", FAULTS, null);

@@ -165,6 +165,90 @@ class ReplicatorTest {
         assertThat(cluster.epoch()).as("the primary learns that it may have been replaced").isEqualTo(9);
     }
 
+    /** A primary with a long timeout, whose backups answer as {@code answer} says, send by send. */
+    private Replicator holding(ClusterState state, java.util.function.BiFunction<Member, Integer, KVResponse> answer) {
+        Map<String, java.util.concurrent.atomic.AtomicInteger> count = new ConcurrentHashMap<>();
+        Peers scripted = (peer, request) -> {
+            sent.add(peer.id() + ":" + Command.of(request.getCommand()) + ":" + request.getRingEpoch());
+            int n = count.computeIfAbsent(peer.id(), id -> new java.util.concurrent.atomic.AtomicInteger()).getAndIncrement();
+            KVResponse reply = answer.apply(peer, n);
+            return reply == null ? new CompletableFuture<>() : CompletableFuture.completedFuture(reply);
+        };
+        return new Replicator("a", state, local, scripted, 10_000, Runnable::run);
+    }
+
+    private CompletableFuture<KVResponse> writeAsync(Replicator primary, Ring ring, KVRequest request) {
+        return primary.write(request, ring, ring.replicasOf(RingPosition.of(request.getKey().toByteArray())),
+                () -> applyLocally(request)).toCompletableFuture();
+    }
+
+    @Test
+    void aBackupThatRefusesAtFirstIsSentTheWriteAgainUntilItHasIt() throws Exception {
+        KVResponse busy = KVResponse.newBuilder().setErrCode(ErrorCode.INTERNAL_FAILURE.code()).build();
+        Replicator primary = holding(cluster, (peer, n) -> peer.id().equals("c") && n < 2 ? busy : ok());
+        long start = System.nanoTime();
+        KVResponse reply = writeAsync(primary, RING, put("k", "v")).get(5, TimeUnit.SECONDS);
+        assertThat(reply.getErrCode()).isEqualTo(ErrorCode.SUCCESS.code());
+        assertThat(sent).as("only the backup that lacked it is sent it again")
+                .containsExactlyInAnyOrder("b:STORE_PUT:5", "c:STORE_PUT:5", "c:STORE_PUT:5", "c:STORE_PUT:5");
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
+                .as("two pauses, far from the timeout").isLessThan(5_000);
+        assertThat(primary.suspectKeys()).isZero();
+        assertThat(primary.writesUnknown()).isZero();
+    }
+
+    @Test
+    void aWriteHeldByASilentBackupCompletesUnderTheRingThatReplacesIt() throws Exception {
+        Member d = new Member("d", "127.0.0.1", 7, 8);
+        Ring four = Ring.of(5, 16, 3, List.of(A, B, C, d));
+        Ring withoutC = Ring.of(6, 16, 3, List.of(A, B, d));
+        String key = keyWhere(k -> {
+            List<Member> before = four.replicasOf(RingPosition.of(k));
+            List<Member> after = withoutC.replicasOf(RingPosition.of(k));
+            return before.getFirst().id().equals("a") && Ring.names(before, "c") && after.getFirst().id().equals("a");
+        });
+        ClusterState state = new ClusterState("a", true, four);
+        Replicator primary = holding(state, (peer, n) -> peer.id().equals("c") ? null : ok());
+        CompletableFuture<KVResponse> write = writeAsync(primary, four, put(key, "v"));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                .until(() -> sent.stream().anyMatch(s -> s.startsWith("c:")));
+        assertThat(write).as("held while c is silent").isNotDone();
+
+        state.adopt(withoutC);
+        assertThat(write.get(5, TimeUnit.SECONDS).getErrCode()).isEqualTo(ErrorCode.SUCCESS.code());
+        assertThat(sent).as("sent again under the new ring, to the key's replicas there")
+                .contains("b:STORE_PUT:6", "d:STORE_PUT:6").doesNotContain("c:STORE_PUT:6");
+        assertThat(primary.writesUnknown()).isZero();
+    }
+
+    @Test
+    void aHeldWriteWhoseKeyANewRingGivesToAnotherPrimaryHasAnUnknownOutcome() throws Exception {
+        Ring withoutA = Ring.of(6, 16, 3, List.of(B, C, new Member("d", "127.0.0.1", 7, 8)));
+        String key = keyWhere(k -> RING.replicasOf(RingPosition.of(k)).getFirst().id().equals("a"));
+        ClusterState state = new ClusterState("a", true, RING);
+        Replicator primary = holding(state, (peer, n) -> null); // no backup answers
+        CompletableFuture<KVResponse> write = writeAsync(primary, RING, put(key, "v"));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> sent.size() >= 2);
+
+        long start = System.nanoTime();
+        state.adopt(withoutA);
+        assertThat(write.get(5, TimeUnit.SECONDS)).as("no reply: the new primary decides").isNull();
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
+                .as("ends with the ring, not the 10 s timeout").isLessThan(5_000);
+        assertThat(primary.writesUnknown()).isEqualTo(1);
+        assertThat(primary.suspectKeys()).isEqualTo(1);
+    }
+
+    private static String keyWhere(java.util.function.Predicate<byte[]> wanted) {
+        for (int i = 0; i < 100_000; i++) {
+            String key = "key-" + i;
+            if (wanted.test(key.getBytes(StandardCharsets.UTF_8))) {
+                return key;
+            }
+        }
+        throw new AssertionError("no key among the first 100,000 fits");
+    }
+
     @Test
     void theFenceAppliesOnlyWritesOfTheBackupsOwnEpochForKeysItKeeps() {
         Replicator backup = new Replicator("b", new ClusterState("b", true, RING), local, peers, 200, Runnable::run);
