@@ -67,10 +67,14 @@ class PartitionIT {
                     isolatedCuts.add(cut(peer.host() + ":" + peer.port()));
                 }
                 isolatedCuts.add(cut(ecs.url().substring("http://".length())));
-                arm(ecs, isolated, isolatedCuts);
+                // The majority's side first: while the rules go in one node at a time, a majority node
+                // that still forwarded writes to the isolated one, after that one could no longer
+                // replicate, would leave those writes' outcomes unknown and their clients waiting out
+                // every retry. A real partition cuts both sides at once.
                 for (EcsProcess.LaunchedNode peer : majority) {
                     arm(ecs, peer, List.of(cut(isolated.host() + ":" + isolated.port())));
                 }
+                arm(ecs, isolated, isolatedCuts);
                 long cutAt = System.nanoTime();
 
                 ecs.awaitCluster("a ring without " + isolated.id(), DETECTION_BOUND,
