@@ -12,9 +12,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 
 /**
- * The log engine's meters. Latency and batch sizes are pushed by the engine's writer thread through
- * the listeners in its config; everything else is read from {@link LogEngine#stats()} at scrape
- * time, from one snapshot shared by all meters of a scrape.
+ * The log engine's meters. Latency and batch sizes are pushed through the listeners in its config
+ * by whoever appends (the writer thread, or a caller appending on its own thread); everything else
+ * is read from {@link LogEngine#stats()} at scrape time, from one snapshot shared by all meters of
+ * a scrape.
  */
 final class LogEngineMetrics {
     /** Opens the engine; a seam so that binding listeners needs no engine yet. */

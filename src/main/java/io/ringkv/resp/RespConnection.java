@@ -57,6 +57,8 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
     private final java.util.concurrent.atomic.AtomicInteger hopsQueued = new java.util.concurrent.atomic.AtomicInteger();
     /** Replies written but not flushed yet. */
     private boolean unflushed;
+    /** A flush is queued on the event loop, to run after the completions queued before it. */
+    private boolean flushQueued;
     /** Writes issued on this connection whose stage has not completed yet. */
     private int writesInFlight;
     /** Data commands held back for read-your-writes, in arrival order. */
@@ -255,11 +257,21 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
             ctx.write(out, ctx.voidPromise());
             unflushed = true;
         }
-        if (unflushed && !reading && hopsQueued.get() == 0) {
+        if (unflushed && !reading && hopsQueued.get() == 0 && !flushQueued) {
+            // Completed outside a read: others of this connection may complete in the same round of
+            // the loop's tasks (a batch the log appended on this loop); one flush after them all.
+            flushQueued = true;
+            ctx.channel().eventLoop().execute(this::flushQueuedReplies);
+        }
+        updateAutoRead();
+    }
+
+    private void flushQueuedReplies() {
+        flushQueued = false;
+        if (unflushed) {
             unflushed = false;
             ctx.flush();
         }
-        updateAutoRead();
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.ringkv.transport;
 
 import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
+import io.ringkv.common.CallerLoop;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
@@ -33,8 +35,14 @@ public record Transports(
                 NioServerSocketChannel.class);
     }
 
+    /** A group of event loops, each registered as its thread's {@link CallerLoop}. */
     public EventLoopGroup newGroup(int threads, String name) {
-        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), ioHandlerFactory);
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true),
+                ioHandlerFactory);
+        for (EventExecutor loop : group) {
+            loop.execute(() -> CallerLoop.register(loop));
+        }
+        return group;
     }
 
     public String describe() {

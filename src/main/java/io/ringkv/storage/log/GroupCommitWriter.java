@@ -1,5 +1,6 @@
 package io.ringkv.storage.log;
 
+import io.ringkv.common.CallerLoop;
 import io.ringkv.storage.StorageException;
 import io.ringkv.storage.log.WriteQueue.Control;
 import io.ringkv.storage.log.WriteQueue.ControlKind;
@@ -12,20 +13,35 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The only thread that appends to the active segment. Callers enqueue operations and get a future;
- * this thread drains the queue in batches, encodes a batch into one buffer, appends it with as few
- * write syscalls as the buffer allows, and then, under {@link FsyncPolicy.Always}, issues one fsync
- * for the whole batch before it updates the keydir and completes the futures. So a write is
- * visible exactly when it is acknowledged, and acknowledged only once durable per the policy.
+ * Appends to the active segment. Callers enqueue operations and get a future; the queue is drained
+ * in batches by whoever holds the append lock: a batch is encoded into one buffer, appended with as
+ * few write syscalls as the buffer allows, and then, under {@link FsyncPolicy.Always}, made durable
+ * with one fsync for the whole batch before the keydir is updated and the futures complete. So a
+ * write is visible exactly when it is acknowledged, and acknowledged only once durable per the
+ * policy.
  *
- * <p>Ordering: one queue and one thread, so operations take effect in the order they were
- * enqueued; per key that is call order. Within a batch a small map tracks keys touched earlier in
- * the same batch (a remove after a put of the same key must see it).
+ * <p>Who appends: the writer thread, and, when no fsync is ever due ({@link FsyncPolicy.Never}),
+ * the caller's event loop ({@link CallerLoop}): once the loop has dispatched its current I/O events
+ * (a pipelined read, a run of datagrams), it appends everything they queued as one batch, instead
+ * of handing it to the writer and waiting for the writer's completion to hop back. That saves two
+ * thread switches per burst, which on a node pinned to one core is most of a write's cost, and
+ * keeps a burst one write syscall. The loop also rolls the segment when it fills (an fsync of the
+ * full segment and of the directory, once per segment); control operations stay the writer's.
+ * The writer runs only when woken (or when an interval fsync is due), so it does not take the
+ * loops' bursts from them.
+ *
+ * <p>Ordering: every operation goes through one FIFO queue, and only the lock holder takes from it,
+ * so operations take effect in the order they were enqueued; per key that is call order. Within a
+ * batch a small map tracks keys touched earlier in the same batch (a remove after a put of the same
+ * key must see it).
  *
  * <p>Limits: callers go through a {@link WriteQueue} bounded in bytes (BUSY beyond it, so a caller
  * on an event loop never waits). A batch holds at most {@link #BATCH_OPS_MAX} operations and is
@@ -45,6 +61,8 @@ final class GroupCommitWriter implements Runnable {
     static final int TOMBSTONE_RESERVE_DIVISOR = 16;
     /** How long a free-space reading (a statvfs) is trusted, minus what we appended since. */
     static final long USABLE_CHECK_INTERVAL_NANOS = 50_000_000L;
+    /** The writer's shortest wait for work, so that a due fsync that cannot run does not spin it. */
+    static final long WAIT_NANOS_MIN = 1_000_000L;
 
     /** A record appended in this batch, waiting for its fsync before it is applied. */
     /** An operation waiting for the batch's commit; segment is null for a REMOVE that wrote no record. */
@@ -52,6 +70,12 @@ final class GroupCommitWriter implements Runnable {
 
     private final LogContext ctx;
     private final WriteQueue queue;
+    /** Held while a batch is processed; guards every field below that is not volatile. */
+    private final ReentrantLock appending = new ReentrantLock();
+    /** Whether event loops append their own bursts: only when no fsync is ever due (never). */
+    private final boolean inline;
+    /** Per event loop thread: whether it already has an append queued for after its current events. */
+    private final ThreadLocal<boolean[]> drainQueued = ThreadLocal.withInitial(() -> new boolean[1]);
     private final ByteBuffer buf;
     private final List<Pending> pending = new ArrayList<>();
     /** Keys touched earlier in this batch → whether they exist after those operations. */
@@ -72,7 +96,8 @@ final class GroupCommitWriter implements Runnable {
 
     GroupCommitWriter(LogContext ctx, Segment active, long nextSeq) {
         this.ctx = ctx;
-        this.queue = new WriteQueue(ctx.config.writeQueueBytesMax(), this::refusal);
+        this.queue = new WriteQueue(ctx.config.writeQueueBytesMax(), this::refusal, this::enqueued);
+        this.inline = ctx.config.fsync() instanceof FsyncPolicy.Never;
         this.active = active;
         this.nextSeq = nextSeq;
         // Heap, not direct: direct memory is capped at the heap size (64 MiB on a node) and slow to
@@ -110,20 +135,28 @@ final class GroupCommitWriter implements Runnable {
     @Override
     public void run() {
         try {
-            while (!stopped) {
-                Op first = queue.poll(pollTimeoutNanos());
-                if (first == null) {
+            while (!stopped && !Thread.currentThread().isInterrupted()) {
+                long waitNanos;
+                boolean full = false;
+                appending.lock();
+                try {
+                    if (!queue.isEmpty()) {
+                        batch.clear();
+                        queue.drainTo(batch, BATCH_OPS_MAX);
+                        full = batch.size() == BATCH_OPS_MAX;
+                        process(batch);
+                    }
                     intervalSync();
-                    continue;
+                    waitNanos = Math.max(pollTimeoutNanos(), WAIT_NANOS_MIN);
+                } finally {
+                    appending.unlock();
                 }
-                batch.clear();
-                batch.add(first);
-                queue.drainTo(batch, BATCH_OPS_MAX - 1);
-                process(batch);
-                intervalSync();
+                if (!stopped && !full) {
+                    // Not "while the queue is not empty": what event loops queued, they append
+                    // themselves, and a writer that kept taking it would keep them from it.
+                    queue.awaitWork(waitNanos);
+                }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } catch (RuntimeException | Error e) {
             failure = "writer thread died: " + e;
             log.error("log engine writer thread died; writes are refused from now on", e);
@@ -131,6 +164,89 @@ final class GroupCommitWriter implements Runnable {
             stopped = true;
             queue.drainForever(failure != null ? "log engine refuses writes: " + failure : "storage engine is closed");
         }
+    }
+
+    // ---- callers that append on their own thread ----
+
+    /**
+     * Called on the caller's thread after each enqueue. On an event loop ({@link CallerLoop}), when
+     * no fsync is ever due ({@link FsyncPolicy.Never}), it has the loop append what is queued once
+     * the loop has dispatched its current I/O events, so that a burst of requests becomes one batch
+     * appended on the thread that sends the replies; anywhere else it wakes the writer thread.
+     */
+    private void enqueued(WriteQueue.Op op) {
+        Executor loop = inline && !(op instanceof Control) ? CallerLoop.current() : null;
+        if (loop == null) {
+            queue.wakeWriter();
+            return;
+        }
+        boolean[] queued = drainQueued.get();
+        if (queued[0]) {
+            return; // this loop appends once its current events are dispatched
+        }
+        queued[0] = true;
+        try {
+            loop.execute(() -> {
+                queued[0] = false;
+                appendOnLoop();
+            });
+        } catch (RejectedExecutionException e) {
+            queued[0] = false; // the loop is shutting down
+            queue.wakeWriter();
+        }
+    }
+
+    /**
+     * Appends what is queued, on the calling loop's thread. Waits for the lock: the writer holds it
+     * for a control operation or the writes of threads that are not loops (replication, range
+     * moves), which is rare and, without fsyncs per batch, short; a loop that gave up instead would
+     * leave its burst to the writer, and the two would take turns from then on.
+     */
+    private void appendOnLoop() {
+        appending.lock();
+        boolean leftOver;
+        try {
+            leftOver = appendInline();
+        } finally {
+            appending.unlock();
+        }
+        if (leftOver) {
+            queue.wakeWriter();
+        }
+    }
+
+    /**
+     * Appends the queued puts and removes up to the first control operation, rolling the segment
+     * when it fills. Append lock held. True when the writer must take over (more than a batch).
+     */
+    private boolean appendInline() {
+        if (stopped || failure != null) {
+            return !queue.isEmpty(); // the writer fails them
+        }
+        batch.clear();
+        WriteQueue.Op next;
+        while (batch.size() < BATCH_OPS_MAX && (next = queue.peek()) != null && !(next instanceof Control)) {
+            batch.add(queue.poll());
+        }
+        if (!batch.isEmpty()) {
+            try {
+                process(batch);
+            } catch (RuntimeException | Error e) {
+                // As when the writer thread dies: no write is accepted after a bug left state unknown.
+                failure = "append on a caller's thread failed: " + e;
+                log.error("log engine append failed; writes are refused from now on", e);
+                for (Pending p : pending) {
+                    fail(p.op, new StorageException(StorageException.Reason.FAILURE, failure));
+                }
+                pending.clear();
+                batchView.clear();
+                buf.clear();
+                return true;
+            }
+        }
+        // Whatever else is queued has woken the writer already (a control, a write from a thread
+        // that is not a loop) or will be appended by its own loop's drain.
+        return batch.size() == BATCH_OPS_MAX;
     }
 
     private long pollTimeoutNanos() {

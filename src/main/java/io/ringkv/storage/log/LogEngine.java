@@ -25,14 +25,15 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@code log} engine: a crash-safe Bitcask-style store. Records are appended to segment files
  * ({@link RecordFormat}), an off-heap {@link Keydir} says where each key's newest record is, reads
- * are one positional read, writes go through one group-commit thread
- * ({@link GroupCommitWriter}), and a background {@link Merger} rewrites live data to give dead
- * bytes back. Start-up ({@link Recovery}) uses {@link HintFile}s and checks every CRC it reads.
+ * are one positional read, writes go through one group-commit queue ({@link GroupCommitWriter}),
+ * and a background {@link Merger} rewrites live data to give dead bytes back. Start-up
+ * ({@link Recovery}) uses {@link HintFile}s and checks every CRC it reads.
  *
- * <p>Threads: the calling threads (never blocked on I/O by {@link #put}, {@link #remove},
- * {@link #wipe}; {@link #get} does one positional read), one writer thread, one maintenance thread
- * (hints, merges, file deletion). {@link #scanRange} runs on its caller's thread, so a caller on an
- * event loop must hand it to another thread.
+ * <p>Threads: the calling threads ({@link #put}, {@link #remove} and {@link #wipe} never wait for
+ * an fsync; under the {@code never} policy an event loop appends the writes of its burst itself,
+ * one write syscall into the page cache; {@link #get} does one positional read), one writer thread,
+ * one maintenance thread (hints, merges, file deletion). {@link #scanRange} runs on its caller's
+ * thread, so a caller on an event loop must hand it to another thread.
  */
 public final class LogEngine implements StorageEngine {
     private static final Logger log = LoggerFactory.getLogger(LogEngine.class);
@@ -412,7 +413,8 @@ public final class LogEngine implements StorageEngine {
      * @param writeQueueBytesMax bytes of writes waiting for the writer; beyond, BUSY (4 MiB)
      * @param clock monotonic nanoseconds, for fsync intervals and latencies
      * @param fsyncNanosListener receives every fsync's latency (feed a histogram); on the writer thread
-     * @param batchSizeListener receives the number of writes each group commit covered
+     * @param batchSizeListener receives the number of writes each group commit covered; on the writer
+     *     thread or on an event loop that appended its burst itself (policy never)
      */
     public record Config(
             Path dir,

@@ -3,9 +3,10 @@ package io.ringkv.storage.log;
 import io.ringkv.storage.StorageException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -17,8 +18,10 @@ import java.util.function.Function;
  * waits; internal callers that run on their own threads (range drops) may wait for room instead.
  * Control operations (sync, roll, wipe, stop) are tiny and always admitted.
  *
- * <p>Thread-safety: any thread may enqueue; only the writer takes. FIFO: the writer applies
- * operations in the order they were enqueued.
+ * <p>Thread-safety: any thread may enqueue; only a holder of the writer's append lock takes (the
+ * writer thread, or a caller appending inline, see {@link GroupCommitWriter}). FIFO: operations are
+ * applied in the order they were enqueued. After each enqueue the queue calls {@code onEnqueued},
+ * which appends inline or wakes the writer thread.
  */
 final class WriteQueue {
     /** Heap and bookkeeping bytes charged per queued operation on top of its record. */
@@ -34,16 +37,25 @@ final class WriteQueue {
 
     record Control(ControlKind kind, CompletableFuture<Void> done) implements Op {}
 
-    private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
+    private final ConcurrentLinkedQueue<Op> queue = new ConcurrentLinkedQueue<>();
     private final AtomicLong queuedBytes = new AtomicLong();
     private final long bytesMax;
     /** Why an operation is refused before it is queued (closed, failed), or null to admit it. */
     private final Function<Op, String> refusal;
+    /** Told of every operation queued: appends it inline or wakes the writer. */
+    private final Consumer<Op> onEnqueued;
     private volatile boolean drained;
+    /** The writer thread, set when it starts; unparked when it may have work. */
+    private volatile Thread writer;
+    /** True while the writer is parked or about to park: only then does a wake unpark it. */
+    private volatile boolean writerIdle;
+    /** Set by {@link #wakeWriter}: operations wait for the writer thread (not for an event loop). */
+    private volatile boolean writerWanted;
 
-    WriteQueue(long bytesMax, Function<Op, String> refusal) {
+    WriteQueue(long bytesMax, Function<Op, String> refusal, Consumer<Op> onEnqueued) {
         this.bytesMax = bytesMax;
         this.refusal = refusal;
+        this.onEnqueued = onEnqueued;
     }
 
     long queuedBytes() {
@@ -93,17 +105,57 @@ final class WriteQueue {
         queue.add(op);
         if (drained) {
             failAll("storage engine is closed"); // the writer is gone; nobody else will
+            return;
+        }
+        onEnqueued.accept(op);
+    }
+
+    /**
+     * Parks the writer thread until {@link #wakeWriter} is called or the timeout passes; returns at
+     * once when it was called since the last return. Operations that an event loop will append
+     * itself do not wake the writer. Writer thread only.
+     */
+    void awaitWork(long timeoutNanos) {
+        writer = Thread.currentThread();
+        writerIdle = true;
+        // Set before the check: a wake that the check misses sees writerIdle and unparks.
+        if (!writerWanted) {
+            LockSupport.parkNanos(this, timeoutNanos);
+        }
+        writerIdle = false;
+        // Cleared before the writer drains: whatever was queued before a wake is taken this round.
+        writerWanted = false;
+    }
+
+    /** Asks the writer thread to drain the queue, waking it if it waits. */
+    void wakeWriter() {
+        writerWanted = true;
+        Thread t = writer;
+        if (writerIdle && t != null) {
+            LockSupport.unpark(t);
         }
     }
 
-    /** The next operation, waiting up to the timeout; null if none came. Writer thread only. */
-    Op poll(long timeoutNanos) throws InterruptedException {
-        return queue.poll(timeoutNanos, TimeUnit.NANOSECONDS);
+    boolean isEmpty() {
+        return queue.isEmpty();
     }
 
-    /** Moves up to max more waiting operations into batch. Writer thread only. */
+    /** The next operation without taking it, or null. Append lock holders only. */
+    Op peek() {
+        return queue.peek();
+    }
+
+    /** Takes the next operation, or null. Append lock holders only. */
+    Op poll() {
+        return queue.poll();
+    }
+
+    /** Moves up to max waiting operations into batch. Append lock holders only. */
     void drainTo(List<Op> batch, int max) {
-        queue.drainTo(batch, max);
+        Op op;
+        while (batch.size() < max && (op = queue.poll()) != null) {
+            batch.add(op);
+        }
     }
 
     /** The writer took op off the queue: its bytes no longer count. */
@@ -126,10 +178,15 @@ final class WriteQueue {
     }
 
     static long cost(Op op) {
+        return recordBytes(op) + OP_OVERHEAD_BYTES;
+    }
+
+    /** The bytes the operation appends at most (a remove of an absent key appends nothing). */
+    static long recordBytes(Op op) {
         return switch (op) {
-            case Put p -> RecordFormat.recordBytes(p.key().length, p.value().length) + OP_OVERHEAD_BYTES;
-            case Remove r -> RecordFormat.recordBytes(r.key().length, 0) + OP_OVERHEAD_BYTES;
-            case Control c -> OP_OVERHEAD_BYTES;
+            case Put p -> RecordFormat.recordBytes(p.key().length, p.value().length);
+            case Remove r -> RecordFormat.recordBytes(r.key().length, 0);
+            case Control c -> 0;
         };
     }
 

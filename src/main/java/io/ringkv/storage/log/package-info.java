@@ -27,7 +27,8 @@
  * </ul>
  *
  * <h2>Threads</h2>
- * Callers (never blocked on I/O by writes), one writer thread ({@link io.ringkv.storage.log.GroupCommitWriter}),
+ * Callers (never waiting for an fsync; under fsync never, event loops append their own bursts),
+ * one writer thread ({@link io.ringkv.storage.log.GroupCommitWriter}),
  * one maintenance thread ({@link io.ringkv.storage.log.Maintenance}: hints, merges, deletions).
  * Every file operation goes through {@link io.ringkv.storage.log.LogFileSystem}, whose simulated
  * twin in the tests loses power at every step.

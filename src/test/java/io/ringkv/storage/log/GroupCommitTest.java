@@ -5,14 +5,19 @@ import static io.ringkv.storage.log.Engines.join;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.ringkv.common.CallerLoop;
 import io.ringkv.storage.StorageException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -62,6 +67,77 @@ class GroupCommitTest {
             assertThat(stats.batchOpsMax()).isGreaterThan(1);
             assertThat(largestBatch.get()).isEqualTo(stats.batchOpsMax());
             assertThat(fsyncs.get()).isEqualTo(stats.fsyncs());
+        }
+    }
+
+    @Test
+    void withoutFsyncsAnEventLoopAppendsEachBurstItselfAsOneBatch() throws Exception {
+        for (FsyncPolicy policy : List.of(new FsyncPolicy.Never())) {
+            Set<String> fsyncThreads = ConcurrentHashMap.newKeySet();
+            AtomicLong batches = new AtomicLong();
+            var config = Engines.small(dir.resolve(policy.getClass().getSimpleName())).fsync(policy)
+                    .segmentBytes(16 << 10) // rolls a few times
+                    .fsyncNanosListener(nanos -> fsyncThreads.add(Thread.currentThread().getName()))
+                    .batchSizeListener(ops -> batches.incrementAndGet())
+                    .build();
+            ExecutorService loop = Executors.newSingleThreadExecutor(r -> new Thread(r, "test-loop"));
+            int bursts = 100;
+            int perBurst = 16;
+            AtomicInteger appliedOnLoop = new AtomicInteger();
+            try (LogEngine engine = LogEngine.open(config)) {
+                loop.submit(() -> CallerLoop.register(loop)).get();
+                List<CompletableFuture<Void>> puts = new ArrayList<>();
+                for (int b = 0; b < bursts; b++) {
+                    int burst = b;
+                    loop.submit(() -> { // like one pipelined read: several writes, then the loop's tasks
+                        for (int i = 0; i < perBurst; i++) {
+                            int n = burst * perBurst + i;
+                            CompletableFuture<Void> put = engine.put(b("k" + n), b("value-" + n), n).toCompletableFuture();
+                            put.whenComplete((ignored, failure) -> {
+                                if (Thread.currentThread().getName().equals("test-loop")) {
+                                    appliedOnLoop.incrementAndGet();
+                                }
+                            });
+                            puts.add(put);
+                        }
+                    }).get();
+                }
+                puts.forEach(Engines::join);
+                for (int n = 0; n < bursts * perBurst; n++) {
+                    assertThat(Engines.s(engine.get(b("k" + n)).value())).isEqualTo("value-" + n);
+                }
+            } finally {
+                loop.shutdownNow();
+            }
+            // The writer still wakes once a second and takes what it finds queued then.
+            assertThat(appliedOnLoop.get()).as("%s: writes appended on the loop", policy)
+                    .isGreaterThan(bursts * perBurst * 9 / 10);
+            assertThat(batches.get()).as("%s: a burst is appended as one batch", policy).isLessThan(bursts * 2);
+            assertThat(fsyncThreads).as("%s: rolls on the loop, the close fsync on the writer", policy)
+                    .containsOnly("test-loop", "ringkv-log-writer");
+        }
+    }
+
+    @Test
+    void withFsyncsDueEvenAnEventLoopLeavesEveryAppendToTheWriter() throws Exception {
+        for (FsyncPolicy policy : List.of(new FsyncPolicy.Always(), FsyncPolicy.interval(5))) {
+            Set<String> fsyncThreads = ConcurrentHashMap.newKeySet();
+            var config = Engines.small(dir.resolve(policy.getClass().getSimpleName())).fsync(policy)
+                    .fsyncNanosListener(nanos -> fsyncThreads.add(Thread.currentThread().getName()))
+                    .build();
+            ExecutorService loop = Executors.newSingleThreadExecutor(r -> new Thread(r, "test-loop"));
+            try (LogEngine engine = LogEngine.open(config)) {
+                loop.submit(() -> CallerLoop.register(loop)).get();
+                for (int i = 0; i < 50; i++) {
+                    int n = i;
+                    join(loop.submit(() -> engine.put(b("k" + n), b("v"), n)).get());
+                    Thread.sleep(policy instanceof FsyncPolicy.Interval ? 1 : 0);
+                }
+                assertThat(engine.stats().fsyncs()).as("%s", policy).isGreaterThanOrEqualTo(5);
+            } finally {
+                loop.shutdownNow();
+            }
+            assertThat(fsyncThreads).as("%s", policy).containsOnly("ringkv-log-writer");
         }
     }
 
