@@ -142,7 +142,7 @@ final class GroupCommitWriter implements Runnable {
                 try {
                     if (!queue.isEmpty()) {
                         batch.clear();
-                        queue.drainTo(batch, BATCH_OPS_MAX);
+                        queue.drainTo(batch, BATCH_OPS_MAX, false);
                         full = batch.size() == BATCH_OPS_MAX;
                         process(batch);
                     }
@@ -224,10 +224,7 @@ final class GroupCommitWriter implements Runnable {
             return !queue.isEmpty(); // the writer fails them
         }
         batch.clear();
-        WriteQueue.Op next;
-        while (batch.size() < BATCH_OPS_MAX && (next = queue.peek()) != null && !(next instanceof Control)) {
-            batch.add(queue.poll());
-        }
+        queue.drainTo(batch, BATCH_OPS_MAX, true);
         if (!batch.isEmpty()) {
             try {
                 process(batch);
@@ -235,12 +232,7 @@ final class GroupCommitWriter implements Runnable {
                 // As when the writer thread dies: no write is accepted after a bug left state unknown.
                 failure = "append on a caller's thread failed: " + e;
                 log.error("log engine append failed; writes are refused from now on", e);
-                for (Pending p : pending) {
-                    fail(p.op, new StorageException(StorageException.Reason.FAILURE, failure));
-                }
-                pending.clear();
-                batchView.clear();
-                buf.clear();
+                failPending(failure, e);
                 return true;
             }
         }
@@ -438,12 +430,7 @@ final class GroupCommitWriter implements Runnable {
         }
         if (failure != null) {
             // A write earlier in this batch failed: none of its records may be acknowledged.
-            for (Pending p : pending) {
-                fail(p.op, new StorageException(StorageException.Reason.FAILURE, "write not durable: " + failure));
-            }
-            pending.clear();
-            batchView.clear();
-            buf.clear();
+            failPending("write not durable: " + failure, null);
             return;
         }
         try {
@@ -453,11 +440,7 @@ final class GroupCommitWriter implements Runnable {
             }
         } catch (IOException e) {
             fatal("append or fsync of segment " + active.id + " failed", e);
-            for (Pending p : pending) {
-                fail(p.op, new StorageException(StorageException.Reason.FAILURE, "write not durable: " + failure, e));
-            }
-            pending.clear();
-            batchView.clear();
+            failPending("write not durable: " + failure, e);
             return;
         }
         ctx.stats.batch(pending.size()); // before completing: a caller that saw its write done sees it counted
@@ -467,6 +450,16 @@ final class GroupCommitWriter implements Runnable {
         pending.clear();
         batchView.clear();
         ctx.afterCommit();
+    }
+
+    /** Fails every operation of the batch (none may be acknowledged) and forgets the batch. */
+    private void failPending(String why, Throwable cause) {
+        for (Pending p : pending) {
+            fail(p.op, new StorageException(StorageException.Reason.FAILURE, why, cause));
+        }
+        pending.clear();
+        batchView.clear();
+        buf.clear();
     }
 
     private void apply(Pending p) {

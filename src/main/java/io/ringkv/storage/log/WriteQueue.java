@@ -140,21 +140,14 @@ final class WriteQueue {
         return queue.isEmpty();
     }
 
-    /** The next operation without taking it, or null. Append lock holders only. */
-    Op peek() {
-        return queue.peek();
-    }
-
-    /** Takes the next operation, or null. Append lock holders only. */
-    Op poll() {
-        return queue.poll();
-    }
-
-    /** Moves up to max waiting operations into batch. Append lock holders only. */
-    void drainTo(List<Op> batch, int max) {
+    /**
+     * Moves up to max waiting operations into batch, stopping before the first control operation
+     * when {@code untilControl}. Append lock holders only.
+     */
+    void drainTo(List<Op> batch, int max, boolean untilControl) {
         Op op;
-        while (batch.size() < max && (op = queue.poll()) != null) {
-            batch.add(op);
+        while (batch.size() < max && (op = queue.peek()) != null && !(untilControl && op instanceof Control)) {
+            batch.add(queue.poll());
         }
     }
 
@@ -178,15 +171,10 @@ final class WriteQueue {
     }
 
     static long cost(Op op) {
-        return recordBytes(op) + OP_OVERHEAD_BYTES;
-    }
-
-    /** The bytes the operation appends at most (a remove of an absent key appends nothing). */
-    static long recordBytes(Op op) {
         return switch (op) {
-            case Put p -> RecordFormat.recordBytes(p.key().length, p.value().length);
-            case Remove r -> RecordFormat.recordBytes(r.key().length, 0);
-            case Control c -> 0;
+            case Put p -> RecordFormat.recordBytes(p.key().length, p.value().length) + OP_OVERHEAD_BYTES;
+            case Remove r -> RecordFormat.recordBytes(r.key().length, 0) + OP_OVERHEAD_BYTES;
+            case Control c -> OP_OVERHEAD_BYTES;
         };
     }
 
