@@ -7,9 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +56,26 @@ public final class AdminToken {
     /** The token itself, for calls this process makes to its peers (nodes to the ECS and back). */
     public String value() {
         return new String(token, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * An HMAC-SHA256 of {@code message} under this token, hex: how a message that travels through a
+     * third party (a heartbeat relayed by a peer) proves that its author holds the token.
+     */
+    public String sign(String message) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(token, "HmacSHA256"));
+            return HexFormat.of().formatHex(mac.doFinal(message.getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("every Java runtime has HmacSHA256", e);
+        }
+    }
+
+    /** Whether {@code signature} is {@link #sign}'s for {@code message}; in constant time. */
+    public boolean verify(String message, String signature) {
+        return signature != null && MessageDigest.isEqual(sign(message).getBytes(StandardCharsets.US_ASCII),
+                signature.getBytes(StandardCharsets.US_ASCII));
     }
 
     /** Compares in constant time, so the response time does not reveal how much of a guess was right. */

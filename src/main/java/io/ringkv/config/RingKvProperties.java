@@ -253,6 +253,9 @@ public record RingKvProperties(
      *     nodes that missed it, marking nodes UP or DOWN)
      * @param failureTimeout a ring member not heard from (no heartbeat) for this long is declared
      *     FAILED and a ring without it is published; nodes hold a lease of half of it
+     * @param ringPushFanout members a new ring is pushed to besides those that gain or leave ranges;
+     *     the others learn it from their peers' gossip (or their next heartbeat reply). 0 pushes to
+     *     every member, as does a cluster without gossip ({@code ringkv.cluster.gossip=false})
      */
     public record Ecs(
             @NotNull @DefaultValue("local") Launcher launcher,
@@ -269,7 +272,8 @@ public record RingKvProperties(
             @NotNull @DefaultValue("5s") Duration nodeRequestTimeout,
             @NotNull @DefaultValue("10s") Duration shutdownGrace,
             @NotNull @DefaultValue("2s") Duration tickInterval,
-            @NotNull @DefaultValue("3s") Duration failureTimeout) {
+            @NotNull @DefaultValue("3s") Duration failureTimeout,
+            @Min(0) @Max(1024) @DefaultValue("3") int ringPushFanout) {
 
         @AssertTrue(message = "ringkv.ecs.initial-nodes must not exceed ringkv.ecs.nodes-max")
         public boolean isInitialNodesValid() {
@@ -340,13 +344,19 @@ public record RingKvProperties(
      *     it, so a dead member is found in a few periods plus the suspicion timeout
      * @param bootstrapWait how long a starting member waits for the others' member tables before it
      *     forms a ring from what it knows (the first member of a cluster starting cold)
+     * @param gossip in an ECS's cluster, whether the ring's members also gossip among themselves:
+     *     their heartbeats then report whom they find dead (a member a majority finds dead is failed
+     *     over though it still reaches the ECS), a member cut off from the ECS heartbeats through
+     *     its peers, and a newer ring spreads from peer to peer. Set on the ECS, which passes it to
+     *     the nodes it launches. A cluster without an ECS always gossips.
      */
     public record Cluster(
             @NotNull @DefaultValue("") String peers,
             @NotNull @DefaultValue("") String key,
             @Min(-65534) @Max(65534) @DefaultValue("300") int gossipPortOffset,
             @NotNull @DefaultValue("1s") Duration gossipPeriod,
-            @NotNull @DefaultValue("3s") Duration bootstrapWait) {
+            @NotNull @DefaultValue("3s") Duration bootstrapWait,
+            @DefaultValue("true") boolean gossip) {
 
         @AssertTrue(message = "ringkv.cluster.key must be empty or at least 16 characters")
         public boolean isKeyValid() {

@@ -12,7 +12,9 @@ public final class ClusterException extends RuntimeException {
         /** It names a node or operation the ECS does not know. */
         NOT_FOUND,
         /** It conflicts with the cluster's state: another operation runs, the last node, ... */
-        CONFLICT
+        CONFLICT,
+        /** It claims to speak for someone it cannot prove it is (a relayed heartbeat with a wrong signature). */
+        FORBIDDEN
     }
 
     private final Kind kind;

@@ -22,13 +22,22 @@ public record ClusterView(long epoch, int vnodes, String launcher, String operat
      * @param ranges how many token ranges it owns
      * @param incarnation the process its heartbeats come from (chosen at each start), null before the first
      * @param heartbeatAgeMs time since its last heartbeat reached this ECS, null when none has
+     * @param heartbeatVia the node its last counted heartbeat was relayed by (its own link to the
+     *     ECS is broken), null when it came directly
+     * @param deadBy the ring members whose gossip finds it dead; more than half of the ring cuts it off
      */
     public record NodeView(String id, String host, int port, int restPort, int respPort, NodeStatus status, Long pid,
-            String logFile, String dataDir, double share, int ranges, String incarnation, Long heartbeatAgeMs) {}
+            String logFile, String dataDir, double share, int ranges, String incarnation, Long heartbeatAgeMs,
+            String heartbeatVia, List<String> deadBy) {}
 
-    /** @param heartbeatAgeMs time since a node's last heartbeat, by id, or null */
+    /**
+     * @param heartbeatAgeMs time since a node's last heartbeat, by id, or null
+     * @param heartbeatVia the relay of a node's last heartbeat, by id, or null
+     * @param deadBy the members that find a node dead, by id
+     */
     public static ClusterView of(ClusterState state, String launcher, String operation,
-            Function<String, Long> heartbeatAgeMs) {
+            Function<String, Long> heartbeatAgeMs, Function<String, String> heartbeatVia,
+            Function<String, List<String>> deadBy) {
         Ring ring = state.currentRing();
         List<NodeView> nodes = state.nodes().stream()
                 .sorted(java.util.Comparator.comparing(NodeRecord::id))
@@ -36,7 +45,7 @@ public record ClusterView(long epoch, int vnodes, String launcher, String operat
                     List<TokenRange> ranges = ring.rangesOf(n.id());
                     return new NodeView(n.id(), n.host(), n.port(), n.restPort(), n.respPort(), n.status(), n.pid(), n.logFile(),
                             n.dataDir(), ranges.stream().mapToDouble(TokenRange::share).sum(), ranges.size(), n.incarnation(),
-                            heartbeatAgeMs.apply(n.id()));
+                            heartbeatAgeMs.apply(n.id()), heartbeatVia.apply(n.id()), deadBy.apply(n.id()));
                 })
                 .toList();
         return new ClusterView(ring.epoch(), ring.vnodes(), launcher, operation, nodes);

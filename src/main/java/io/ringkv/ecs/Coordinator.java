@@ -55,10 +55,13 @@ public final class Coordinator {
      * @param failureTimeout a member not heard from for this long is declared failed; nodes hold
      *     leases of half of it (a failover's repair is bounded by handoffTimeout, like a handoff)
      * @param replicationFactor copies of every key, written into every ring
+     * @param ringPushFanout members a new ring is pushed to besides those that gain or leave ranges,
+     *     0 for every member; the others learn it from their peers' gossip or their next heartbeat
+     *     reply, and the background tick pushes it to any still behind
      */
     public record Settings(int vnodes, int initialNodes, int nodesMax, Duration handoffTimeout, Duration poll,
             Duration nodeStartTimeout, Duration shutdownGrace, Duration gainerPublishTimeout,
-            Duration failureTimeout, int replicationFactor) {}
+            Duration failureTimeout, int replicationFactor, int ringPushFanout) {}
 
     /** Told of every finished operation and every failure detected (metrics). */
     public interface OperationListener {
@@ -117,11 +120,11 @@ public final class Coordinator {
             pacer.pause(duration);
         };
         this.driver = new HandoffDriver(nodes, clock, cancellable, settings.handoffTimeout(), settings.poll(),
-                settings.gainerPublishTimeout());
+                settings.gainerPublishTimeout(), settings.ringPushFanout());
         this.failover = new Failover(this,
                 new FailureDetector(settings.failureTimeout(), Failover.roundInterval(settings.failureTimeout())),
                 new RepairDriver(nodes, clock, pacer, settings.handoffTimeout(), settings.poll()), nodes, clock,
-                failoverWorker);
+                failoverWorker, settings.ringPushFanout());
         this.state = store.load().orElseGet(() -> ClusterState.empty(settings.vnodes(), settings.replicationFactor()));
         if (state.ring().vnodes() != settings.vnodes()) {
             // Tokens derive from ids and vnodes: changing vnodes under a running cluster would move
@@ -146,7 +149,8 @@ public final class Coordinator {
         synchronized (lock) {
             String under = failover.operationLocked() != null ? failover.operationLocked() : active;
             return ClusterView.of(state, launcher.canLaunch() ? "local" : "static", under,
-                    id -> failover.detector().sinceHeard(id, now).map(Duration::toMillis).orElse(null));
+                    id -> failover.detector().sinceHeard(id, now).map(Duration::toMillis).orElse(null),
+                    failover::heartbeatVia, failover::deadBy);
         }
     }
 
@@ -154,8 +158,8 @@ public final class Coordinator {
      * A node's heartbeat: recorded for the failure detector; the reply carries the ring epoch and
      * says whether the node's lease is renewed. Never blocks on the disk or a node.
      */
-    public HeartbeatReply heartbeat(String id, String incarnation, long epoch) {
-        return failover.heartbeat(id, incarnation, epoch);
+    public HeartbeatReply heartbeat(Heartbeat beat) {
+        return failover.heartbeat(beat);
     }
 
     /** Members heard from within the failure timeout and not declared failed. */

@@ -11,11 +11,13 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -28,7 +30,13 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li><b>Heartbeats.</b> Each one is recorded in the {@link FailureDetector}; the reply carries
  *       the ring epoch and grants a lease of failure-timeout / 2 only to a member of the current
- *       ring that routes by it, is not declared failed, and has no unfenced restart.
+ *       ring that routes by it, is not declared failed, and has no unfenced restart. A heartbeat
+ *       relayed by another node (its own link to the ECS is broken) counts the same, once its
+ *       signature and sequence number show it is the node's own and new.
+ *   <li><b>Gossip.</b> Heartbeats carry the members their sender's gossip finds dead ({@link
+ *       GossipReports}). A member more than half of the ring finds dead is cut off from its peers:
+ *       its heartbeats are answered without a lease and not counted, so the round declares it
+ *       (CUT_OFF) once the failure timeout has passed since the last one counted.
  *   <li><b>The round</b> ({@link #round}, every failure-timeout / 10, on its own thread, never
  *       calling a node): members silent for the timeout are declared FAILED and a ring without them
  *       is committed at once, as the next epoch after both the current ring and any ring change
@@ -69,11 +77,23 @@ final class Failover {
     private final Map<String, Instant> rejoinNotBefore = new HashMap<>();
     /** Whether "every member is silent" was logged, so that it is logged once per episode. */
     private boolean allSilentLogged;
+    private final GossipReports reports;
+    /** Members a failover ring is pushed to, 0 for all; see {@link Coordinator.Settings#ringPushFanout}. */
+    private final int pushFanout;
+    /** Per node: the process and the highest heartbeat number seen from it, to refuse replayed relays. */
+    private final Map<String, Sequence> sequences = new HashMap<>();
+    /** Per node: the relay its last counted heartbeat came through, absent when it came directly. */
+    private final Map<String, String> lastVia = new ConcurrentHashMap<>();
+
+    private record Sequence(String incarnation, long seq) {}
+
 
     Failover(Coordinator coordinator, FailureDetector detector, RepairDriver repairs, NodeClient nodes,
-            InstantSource clock, Executor runner) {
+            InstantSource clock, Executor runner, int pushFanout) {
         this.coordinator = coordinator;
         this.detector = detector;
+        this.reports = new GossipReports(detector.timeout());
+        this.pushFanout = pushFanout;
         this.repairs = repairs;
         this.nodes = nodes;
         this.clock = clock;
@@ -99,8 +119,13 @@ final class Failover {
 
     // ------------------------------------------------------------------------------- heartbeats
 
-    /** What the ECS answers a node's heartbeat; see {@link Coordinator#heartbeat}. */
-    HeartbeatReply heartbeat(String id, String incarnation, long epoch) {
+    /**
+     * What the ECS answers a node's heartbeat; see {@link Coordinator#heartbeat}.
+     *
+     * @throws ClusterException CONFLICT for a relayed heartbeat whose number was seen already
+     */
+    HeartbeatReply heartbeat(Heartbeat in) {
+        String id = in.id();
         Instant now = clock.instant();
         long leaseMs = detector.lease().toMillis();
         Optional<NodeRecord> node = coordinator.state().node(id);
@@ -108,7 +133,33 @@ final class Failover {
             return new HeartbeatReply(coordinator.state().ring().epoch(), leaseMs, false, HeartbeatReply.UNKNOWN,
                     "the ECS does not know node " + id + "; it must register");
         }
-        FailureDetector.Beat beat = detector.heartbeat(id, incarnation, epoch, node.get().incarnation(), now);
+        if (in.via() != null) {
+            String refusal = checkRelayed(in);
+            if (refusal != null) {
+                // Not an answer: the node has (or will have) one for this heartbeat from its other copy.
+                throw new ClusterException(ClusterException.Kind.CONFLICT, refusal);
+            }
+        } else {
+            advance(in.id(), in.incarnation(), in.seq());
+        }
+        List<String> members = memberIds(coordinator.state());
+        if (members.contains(id)) {
+            reports.report(id, in.dead(), now);
+        }
+        List<String> condemners = reports.condemners(id, members, m -> detector.isLive(m, now), now);
+        if (members.contains(id) && GossipReports.cutOff(condemners.size(), members.size())) {
+            // Not recorded: to the detector this node is silent from its last counted heartbeat on.
+            return new HeartbeatReply(coordinator.state().ring().epoch(), leaseMs, false, node.get().status().name(),
+                    condemners.size() + " of the " + members.size() + " ring members (" + String.join(", ",
+                            condemners) + ") find this node dead by gossip: it is cut off from its peers");
+        }
+        FailureDetector.Beat beat = detector.heartbeat(id, in.incarnation(), in.epoch(), node.get().incarnation(), now);
+        if (in.via() == null) {
+            lastVia.remove(id);
+        } else {
+            lastVia.put(id, in.via());
+        }
+        long epoch = in.epoch();
         // Read after the detector: a declaration or fence made before it is visible in this state.
         ClusterState state = coordinator.state();
         RingView ring = state.ring();
@@ -132,6 +183,45 @@ final class Failover {
             refusal = null;
         }
         return new HeartbeatReply(ring.epoch(), leaseMs, refusal == null, status.name(), refusal);
+    }
+
+    /**
+     * Null when a relayed heartbeat (its signature checked by the caller) may count: newer than
+     * every heartbeat seen from that process. Otherwise why not.
+     */
+    private String checkRelayed(Heartbeat in) {
+        if (in.seq() <= 0) {
+            return "a relayed heartbeat must carry its node's seq";
+        }
+        if (!advance(in.id(), in.incarnation(), in.seq())) {
+            return "heartbeat " + in.seq() + " of this process was seen already (a replay, or a slower copy)";
+        }
+        return null;
+    }
+
+    /** Records {@code seq} as the newest heartbeat of the process; false when one as new was seen. */
+    private boolean advance(String id, String incarnation, long seq) {
+        synchronized (sequences) {
+            Sequence last = sequences.get(id);
+            if (last != null && last.incarnation().equals(incarnation) && last.seq() >= seq) {
+                return false;
+            }
+            if (seq > 0) {
+                sequences.put(id, new Sequence(incarnation, seq));
+            }
+            return true;
+        }
+    }
+
+    /** The relay a node's last counted heartbeat came through, or null when it came directly. */
+    String heartbeatVia(String id) {
+        return lastVia.get(id);
+    }
+
+    /** The ring members whose gossip finds {@code id} dead now. */
+    List<String> deadBy(String id) {
+        Instant now = clock.instant();
+        return reports.condemners(id, memberIds(coordinator.state()), m -> detector.isLive(m, now), now);
     }
 
     /**
@@ -162,7 +252,13 @@ final class Failover {
         Instant now = clock.instant();
         ClusterState state = coordinator.state();
         List<String> members = memberIds(state);
-        detector.retain(state.nodes().stream().map(NodeRecord::id).collect(Collectors.toSet()));
+        Set<String> known = state.nodes().stream().map(NodeRecord::id).collect(Collectors.toSet());
+        detector.retain(known);
+        reports.retain(known);
+        lastVia.keySet().retainAll(known);
+        synchronized (sequences) {
+            sequences.keySet().retainAll(known);
+        }
         detector.watch(members, now);
         recordIncarnations(state);
 
@@ -187,7 +283,14 @@ final class Failover {
             }
         }
         if (!failed.isEmpty() || !restarted.isEmpty()) {
-            commit(failed, restarted, now);
+            Set<String> cutOff = new HashSet<>();
+            for (Silent f : failed) {
+                List<String> condemners = reports.condemners(f.id(), members, m -> detector.isLive(m, now), now);
+                if (GossipReports.cutOff(condemners.size(), members.size())) {
+                    cutOff.add(f.id());
+                }
+            }
+            commit(failed, cutOff, restarted, now);
         }
         rejoin(state, now);
     }
@@ -224,7 +327,7 @@ final class Failover {
      * round looked (a ring change committed meanwhile), nothing happened: the declarations are
      * taken back and the next round decides again.
      */
-    private void commit(List<Silent> failed, List<Restart> restarted, Instant now) {
+    private void commit(List<Silent> failed, Set<String> cutOff, List<Restart> restarted, Instant now) {
         Set<String> out = failed.stream().map(Silent::id).collect(Collectors.toSet());
         String[] started = new String[1];
         Ring[] committed = new Ring[1];
@@ -261,7 +364,8 @@ final class Failover {
                 Set<String> ids = new LinkedHashSet<>(op.nodeIds());
                 for (Silent f : failed) {
                     ids.add(f.id());
-                    op = op.withDetection(Detection.of(f.id(), Cause.FAILED, f.incarnation(), f.lastHeard(), now, epoch));
+                    op = op.withDetection(Detection.of(f.id(), cutOff.contains(f.id()) ? Cause.CUT_OFF : Cause.FAILED,
+                            f.incarnation(), f.lastHeard(), now, epoch));
                 }
                 for (Restart r : restarted) {
                     ids.add(r.id());
@@ -288,11 +392,11 @@ final class Failover {
         for (Restart restart : restarted) {
             detector.fenced(restart.id(), restart.incarnation());
         }
-        String what = describe(failed, restarted, now);
+        String what = describe(failed, cutOff, restarted, now);
         log.warn("{}: ring epoch {} published with {} members", what, committed[0].epoch(),
                 committed[0].members().size());
         coordinator.cancelActive(what + ": the ring moved to epoch " + committed[0].epoch());
-        failed.forEach(f -> coordinator.detected(Cause.FAILED));
+        failed.forEach(f -> coordinator.detected(cutOff.contains(f.id()) ? Cause.CUT_OFF : Cause.FAILED));
         restarted.forEach(r -> coordinator.detected(Cause.RESTARTED));
         if (started[0] != null) {
             String id = started[0];
@@ -305,11 +409,14 @@ final class Failover {
         }
     }
 
-    private static String describe(List<Silent> failed, List<Restart> restarted, Instant now) {
+    private static String describe(List<Silent> failed, Set<String> cutOff, List<Restart> restarted, Instant now) {
         List<String> parts = new ArrayList<>();
         for (Silent f : failed) {
-            parts.add("node " + f.id() + " FAILED (silent for " + Duration.between(f.lastHeard(), now).toMillis()
-                    + " ms)");
+            long silentMs = Duration.between(f.lastHeard(), now).toMillis();
+            parts.add(cutOff.contains(f.id())
+                    ? "node " + f.id() + " CUT_OFF (a majority of the ring finds it dead by gossip; no heartbeat counted"
+                            + " for " + silentMs + " ms)"
+                    : "node " + f.id() + " FAILED (silent for " + silentMs + " ms)");
         }
         for (Restart r : restarted) {
             parts.add("node " + r.id() + " RESTARTED (incarnation " + r.previous() + " -> " + r.incarnation() + ")");
@@ -383,16 +490,23 @@ final class Failover {
     }
 
     /**
-     * Sends the ring to every member that has not confirmed it, once each (nodes also pull it
-     * when a heartbeat reply announces it, and the background round pushes again), then stamps
-     * the detections it covers as published.
+     * Sends the ring to the members that have not confirmed it, once each, up to the push fanout
+     * (the others learn it from their peers' gossip, or pull it when a heartbeat reply announces
+     * it, and the background round pushes to any still behind), then stamps the detections it
+     * covers as published.
      */
     private void publish(OperationRun run, Ring ring) {
-        run.step("publishing the ring at epoch " + ring.epoch() + " to " + ring.members().size() + " members");
+        run.step("publishing the ring at epoch " + ring.epoch() + " to " + (pushFanout == 0
+                ? ring.members().size() + " members" : "up to " + pushFanout + " of its " + ring.members().size()
+                + " members, the others by gossip"));
         RingView view = RingView.of(ring);
+        int pushed = 0;
         for (Member member : ring.members()) {
             if (coordinator.confirmedEpoch(member.id()) >= ring.epoch()) {
                 continue;
+            }
+            if (pushFanout > 0 && pushed++ >= pushFanout) {
+                break;
             }
             try {
                 nodes.putRing(member, view);

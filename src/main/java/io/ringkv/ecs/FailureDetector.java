@@ -195,6 +195,12 @@ final class FailureDetector {
         return peer != null && peer.heard && !isSilent(peer, now);
     }
 
+    /** Whether the member was heard from within the timeout and is not declared failed. */
+    synchronized boolean isLive(String id, Instant now) {
+        Peer peer = peers.get(id);
+        return peer != null && peer.heard && !peer.declared && !isSilent(peer, now);
+    }
+
     /** Members (of those given) heard from within the timeout and not declared failed. */
     synchronized int live(Collection<String> members, Instant now) {
         int live = 0;

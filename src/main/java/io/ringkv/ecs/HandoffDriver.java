@@ -33,15 +33,17 @@ final class HandoffDriver {
     private final Duration handoffTimeout;
     private final Duration poll;
     private final Duration gainerPublishTimeout;
+    private final int pushFanout;
 
     HandoffDriver(NodeClient nodes, InstantSource clock, Pacer pacer, Duration handoffTimeout, Duration poll,
-            Duration gainerPublishTimeout) {
+            Duration gainerPublishTimeout, int pushFanout) {
         this.nodes = nodes;
         this.clock = clock;
         this.pacer = pacer;
         this.handoffTimeout = handoffTimeout;
         this.poll = poll;
         this.gainerPublishTimeout = gainerPublishTimeout;
+        this.pushFanout = pushFanout;
     }
 
     /**
@@ -149,8 +151,12 @@ final class HandoffDriver {
         Ring ring = change.after();
         RingView view = RingView.of(ring);
         run.step("publishing the ring at epoch " + ring.epoch());
+        int others = 0;
         for (Member member : change.publishOrder()) {
             boolean gainer = change.gainers().contains(member);
+            if (!gainer && !change.leaving().contains(member) && pushFanout > 0 && others++ >= pushFanout) {
+                continue; // it learns the ring from its peers' gossip, or its next heartbeat reply
+            }
             Instant deadline = clock.instant().plus(gainerPublishTimeout);
             while (true) {
                 try {

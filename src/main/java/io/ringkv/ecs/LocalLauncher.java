@@ -54,7 +54,7 @@ public final class LocalLauncher implements Launcher {
      * @param stopGrace how long a node gets between SIGTERM and SIGKILL
      */
     public record Settings(Path java, Path jar, List<String> javaOptions, Path dataDir, String host, int portBase,
-            int restPortBase, int respPortBase, String token, Duration stopGrace) {}
+            int restPortBase, int respPortBase, String token, Duration stopGrace, int gossipPortOffset) {}
 
     private final Settings settings;
     /** Processes this launcher must stop on close, by node id. */
@@ -72,8 +72,11 @@ public final class LocalLauncher implements Launcher {
     @Override
     public synchronized NodeRecord launch(String id, URI ecsUrl, Set<Integer> portsTaken) {
         Set<Integer> taken = new HashSet<>(portsTaken);
-        int port = freePort(settings.portBase(), taken, true);
+        int port = freeDataPort(taken);
         taken.add(port);
+        if (settings.gossipPortOffset() != 0) {
+            taken.add(port + settings.gossipPortOffset());
+        }
         int restPort = freePort(settings.restPortBase(), taken, false);
         taken.add(restPort);
         int respPort = freePort(settings.respPortBase(), taken, false);
@@ -105,7 +108,10 @@ public final class LocalLauncher implements Launcher {
                 "--server.port=" + node.restPort(),
                 "--ringkv.node.resp-port=" + node.respPort(),
                 "--ringkv.storage.dir=" + node.dataDir(),
-                "--ringkv.node.ecs=" + ecsUrl));
+                "--ringkv.node.ecs=" + ecsUrl,
+                "--ringkv.cluster.gossip=" + (settings.gossipPortOffset() != 0),
+                "--ringkv.cluster.gossip-port-offset=" + (settings.gossipPortOffset() != 0
+                        ? settings.gossipPortOffset() : 300)));
         try {
             Path logFile = Path.of(node.logFile());
             Files.createDirectories(logFile.getParent());
@@ -210,6 +216,40 @@ public final class LocalLauncher implements Launcher {
      * too for the data plane, which uses both under one number). Another process may take it
      * before the node binds; the node then fails to start and the operation reports it.
      */
+    /**
+     * A free data port (TCP and UDP) whose gossip port (data + offset, UDP) is free too, when the
+     * nodes gossip. Ports of other nodes' gossip sockets are in no record; the ranges keep them apart
+     * (gossip ports lie {@code offset} above the data ports, the REST and RESP ranges elsewhere).
+     */
+    private int freeDataPort(Set<Integer> taken) {
+        int offset = settings.gossipPortOffset();
+        int base = settings.portBase();
+        while (true) {
+            if (base >= settings.portBase() + PORT_SEARCH_MAX) {
+                throw new IllegalStateException("no data port in " + settings.portBase() + ".."
+                        + (settings.portBase() + PORT_SEARCH_MAX - 1) + " whose gossip port (+" + offset + ") is free on "
+                        + settings.host());
+            }
+            int port = freePort(base, taken, true);
+            if (offset == 0) {
+                return port;
+            }
+            int gossip = port + offset;
+            if (gossip >= 1 && gossip <= 65_535 && !taken.contains(gossip) && bindsUdp(port + offset)) {
+                return port;
+            }
+            base = port + 1;
+        }
+    }
+
+    private boolean bindsUdp(int port) {
+        try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(settings.host()), port))) {
+            return udp.getLocalPort() == port;
+        } catch (IOException inUse) {
+            return false;
+        }
+    }
+
     private int freePort(int base, Set<Integer> taken, boolean udpToo) {
         InetAddress address;
         try {

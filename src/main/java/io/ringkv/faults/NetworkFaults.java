@@ -3,6 +3,7 @@ package io.ringkv.faults;
 import io.ringkv.cluster.Peers;
 import io.ringkv.faults.NetworkRule.Direction;
 import io.ringkv.faults.NetworkRule.Protocol;
+import io.ringkv.membership.SwimRunner;
 import io.ringkv.transport.ChannelHook;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -212,6 +213,22 @@ public final class NetworkFaults implements AutoCloseable {
     /** {@code links} behind this plan; {@code replyTimeoutMs} is how long a lost exchange takes to fail. */
     public Peers wrap(Peers links, long replyTimeoutMs) {
         return new FaultyPeers(links, this, replyTimeoutMs);
+    }
+
+    /**
+     * This plan as a filter for the membership protocol's socket, whose port is a member's data port
+     * plus {@code gossipPortOffset}: a datagram's remote address is mapped back to that member's
+     * data address, which is what rules name, and is judged as UDP. Cut and drop apply; delay,
+     * duplication and reordering do not (the membership protocol tolerates all three by design,
+     * and its runner has no timer to carry them out).
+     */
+    public SwimRunner.DatagramFilter gossipFilter(int gossipPortOffset) {
+        return (inbound, remote) -> {
+            int port = remote.getPort() - gossipPortOffset;
+            InetSocketAddress member = port > 0 ? new InetSocketAddress(remote.getAddress(), port) : remote;
+            Fate fate = decide(Protocol.UDP, inbound ? Direction.INBOUND : Direction.OUTBOUND, member);
+            return !(fate instanceof Fate.Cut || fate instanceof Fate.Drop);
+        };
     }
 
     /** The host and port an HTTP call to {@code uri} connects to, as rules name peers. */

@@ -23,8 +23,9 @@ import javax.crypto.spec.SecretKeySpec;
  * The membership protocol's datagram format, version 1. Big-endian throughout.
  *
  * <pre>
- * datagram := header body tag?
- * header   := [1 version = 1] [1 flags: bit 0 = a tag follows, other bits 0] [1 type]
+ * datagram := header epoch? body tag?
+ * header   := [1 version = 1] [1 flags: bit 0 = a tag follows, bit 1 = an epoch follows, other bits 0] [1 type]
+ * epoch    := [8 the sender's ring epoch, not negative]
  * tag      := [16 the first 16 bytes of HMAC-SHA256(cluster key, every byte before the tag)]
  * body by type (ONLY APPEND new types: the numbers are part of the protocol):
  *   1 PING         := [4 seq] [str targetId] updates
@@ -40,6 +41,10 @@ import javax.crypto.spec.SecretKeySpec;
  * str      := [1 length] [length bytes of UTF-8]
  * </pre>
  *
+ * <p>The epoch is the envelope's, not the protocol core's: a member of an ECS's cluster stamps the
+ * ring epoch it routes by on everything it sends, so that a peer behind it learns of a newer ring
+ * from the next probe (see {@code io.ringkv.node.EcsGossip}); the core never sees it.
+ *
  * <p>With a cluster key, every datagram carries the tag and one without it, or with a wrong one,
  * is rejected before any of it is parsed; without a key, a tagged datagram is rejected too (it
  * comes from a cluster we cannot verify). The tag authenticates, it does not hide: membership news
@@ -52,8 +57,14 @@ import javax.crypto.spec.SecretKeySpec;
 public final class MembershipCodec {
     public static final int VERSION = 1;
     public static final int TAG_BYTES = 16;
+    public static final int EPOCH_BYTES = 8;
+    /** What a datagram may carry besides its message: the tag and the epoch. The core leaves room for both. */
+    public static final int ENVELOPE_BYTES_MAX = TAG_BYTES + EPOCH_BYTES;
+    /** What {@link Decoded.Ok#epoch} is when the sender stamped none. */
+    public static final long NO_EPOCH = -1;
     static final int HEADER_BYTES = 3;
     private static final int FLAG_TAGGED = 1;
+    private static final int FLAG_EPOCH = 2;
     private static final int TYPE_PING = 1;
     private static final int TYPE_PING_REQ = 2;
     private static final int TYPE_ACK = 3;
@@ -77,7 +88,12 @@ public final class MembershipCodec {
 
     /** What a datagram turned out to be. */
     public sealed interface Decoded {
-        record Ok(Message message) implements Decoded {}
+        /** @param epoch the sender's ring epoch, or {@link #NO_EPOCH} */
+        record Ok(Message message, long epoch) implements Decoded {
+            public Ok(Message message) {
+                this(message, NO_EPOCH);
+            }
+        }
 
         record Rejected(Rejection rejection, String reason) implements Decoded {}
     }
@@ -186,35 +202,56 @@ public final class MembershipCodec {
      *     such a message) or holds more than 255 updates in one list
      */
     public byte[] encode(Message message) {
-        int length = messageBytes(message) + tagBytes();
+        return encode(message, NO_EPOCH);
+    }
+
+    /** As {@link #encode(Message)}, stamped with {@code epoch} unless it is {@link #NO_EPOCH}. */
+    public byte[] encode(Message message, long epoch) {
+        if (epoch < NO_EPOCH) {
+            throw new IllegalArgumentException("a ring epoch is not negative: " + epoch);
+        }
+        boolean stamped = epoch != NO_EPOCH;
+        int length = messageBytes(message) + tagBytes() + (stamped ? EPOCH_BYTES : 0);
         if (length > datagramBytesMax) {
             throw new IllegalArgumentException("message of " + length + " bytes exceeds the datagram limit of "
                     + datagramBytesMax + ": " + message.getClass().getSimpleName());
         }
         ByteBuffer out = ByteBuffer.allocate(length);
-        out.put((byte) VERSION).put((byte) (mac == null ? 0 : FLAG_TAGGED));
+        out.put((byte) VERSION).put((byte) ((mac == null ? 0 : FLAG_TAGGED) | (stamped ? FLAG_EPOCH : 0)));
+        out.put((byte) switch (message) {
+            case Ping p -> TYPE_PING;
+            case PingReq p -> TYPE_PING_REQ;
+            case Ack a -> TYPE_ACK;
+            case Nack n -> TYPE_NACK;
+            case SyncRequest r -> TYPE_SYNC_REQUEST;
+            case SyncReply r -> TYPE_SYNC_REPLY;
+            case Gossip g -> TYPE_GOSSIP;
+        });
+        if (stamped) {
+            out.putLong(epoch);
+        }
         switch (message) {
             case Ping p -> {
-                out.put((byte) TYPE_PING).putInt(p.seq());
+                out.putInt(p.seq());
                 putStr(out, p.targetId());
             }
             case PingReq p -> {
-                out.put((byte) TYPE_PING_REQ).putInt(p.seq());
+                out.putInt(p.seq());
                 putEndpoint(out, p.target());
             }
-            case Ack a -> out.put((byte) TYPE_ACK).putInt(a.seq());
-            case Nack n -> out.put((byte) TYPE_NACK).putInt(n.seq());
-            case SyncRequest s -> {
-                out.put((byte) TYPE_SYNC_REQUEST);
-                putUpdate(out, s.self());
-                putStr(out, s.afterId());
+            case Ack a -> out.putInt(a.seq());
+            case Nack n -> out.putInt(n.seq());
+            case SyncRequest r -> {
+                putUpdate(out, r.self());
+                putStr(out, r.afterId());
             }
-            case SyncReply s -> {
-                out.put((byte) TYPE_SYNC_REPLY);
-                putUpdates(out, s.members());
-                putStr(out, s.nextAfterId());
+            case SyncReply r -> {
+                putUpdates(out, r.members());
+                putStr(out, r.nextAfterId());
             }
-            case Gossip g -> out.put((byte) TYPE_GOSSIP);
+            case Gossip g -> {
+                // updates alone
+            }
         }
         putUpdates(out, message.gossip());
         if (mac != null) {
@@ -293,12 +330,19 @@ public final class MembershipCodec {
         if (version != VERSION) {
             return malformed("unsupported version " + version);
         }
-        if ((flags & ~FLAG_TAGGED) != 0) {
+        if ((flags & ~(FLAG_TAGGED | FLAG_EPOCH)) != 0) {
             return malformed("unknown flags " + flags);
         }
         ByteBuffer in = ByteBuffer.wrap(bytes, offset + HEADER_BYTES, bodyEnd - offset - HEADER_BYTES);
         int type = bytes[offset + 2] & 0xff;
         try {
+            long epoch = NO_EPOCH;
+            if ((flags & FLAG_EPOCH) != 0) {
+                epoch = in.getLong();
+                if (epoch < 0) {
+                    throw new MalformedException("a negative ring epoch " + epoch);
+                }
+            }
             Message message = switch (type) {
                 case TYPE_PING -> {
                     int seq = in.getInt();
@@ -324,7 +368,7 @@ public final class MembershipCodec {
             if (in.hasRemaining()) {
                 return malformed(in.remaining() + " bytes after the message");
             }
-            return new Decoded.Ok(message);
+            return new Decoded.Ok(message, epoch);
         } catch (MalformedException e) {
             return malformed(e.getMessage());
         } catch (BufferUnderflowException e) {

@@ -542,10 +542,10 @@ public final class SwimCore {
         // A requester we hold as down at its own incarnation or above gets that as a correction, to refute.
         apply(sync.self(), nowMs, true);
         List<Update> first = corrections.take();
-        // Room for the page: the limit less the header, the cursor (an id at most), the tag and the
-        // corrections.
+        // Room for the page: the limit less the header, the cursor (an id at most), the envelope
+        // (tag and epoch) and the corrections.
         int reserved = MembershipCodec.HEADER_BYTES + 1 + 1 + Endpoint.ID_BYTES_MAX + MembershipCodec.updatesBytes(first);
-        int bytesLeft = config.datagramBytesMax() - MembershipCodec.TAG_BYTES - reserved;
+        int bytesLeft = config.datagramBytesMax() - MembershipCodec.ENVELOPE_BYTES_MAX - reserved;
         MemberTable.Page page = table.page(sync.afterId(), Update.alive(self, incarnation), bytesLeft,
                 config.updatesPerMessageMax());
         out.add(new Outgoing(from, new SyncReply(page.members(), page.nextAfterId(), first)));
@@ -570,8 +570,8 @@ public final class SwimCore {
 
     /**
      * Queues a message built by {@code build} around as much gossip as the datagram has room for.
-     * The room is what the message takes without gossip subtracted from the limit, the tag always
-     * reserved.
+     * The room is what the message takes without gossip subtracted from the limit, the envelope
+     * (tag and epoch) always reserved.
      */
     private void send(Address to, Function<List<Update>, Message> build) {
         send(to, build, List.of());
@@ -589,7 +589,7 @@ public final class SwimCore {
      */
     private void send(Address to, Function<List<Update>, Message> build, List<Update> first) {
         int bareBytes = MembershipCodec.messageBytes(build.apply(List.of()));
-        int roomBytes = config.datagramBytesMax() - MembershipCodec.TAG_BYTES - bareBytes;
+        int roomBytes = config.datagramBytesMax() - MembershipCodec.ENVELOPE_BYTES_MAX - bareBytes;
         List<Update> updates = new ArrayList<>(first.size() + 1);
         Update suspicion = table.anySuspicion(random::nextInt);
         for (Update update : suspicion == null ? first : withLast(first, suspicion)) {

@@ -45,7 +45,31 @@ public final class SwimRunner implements AutoCloseable {
 
     /** Counts since the runner started. */
     public record Stats(long received, long sent, long unauthenticated, long malformed, long tooLarge,
-            long sendsDropped, long listenerFailures) {}
+            long sendsDropped, long listenerFailures, long filtered) {}
+
+    /**
+     * A ring epoch carried on every datagram, outside the protocol core (see {@link MembershipCodec}).
+     * Both methods are called on the runner's thread and must not block.
+     */
+    public interface EpochStamp {
+        /** The epoch to stamp on what this member sends now; {@link MembershipCodec#NO_EPOCH} for none. */
+        long epoch();
+
+        /** A datagram from {@code from} carried {@code epoch}. */
+        void heard(InetSocketAddress from, long epoch);
+    }
+
+    /**
+     * Decides whether a datagram to or from {@code remote} passes; one that does not is lost, as UDP
+     * may lose anything. The seam a fault plane plugs into. Called on the runner's thread; must not
+     * block.
+     */
+    @FunctionalInterface
+    public interface DatagramFilter {
+        DatagramFilter NONE = (inbound, remote) -> true;
+
+        boolean passes(boolean inbound, InetSocketAddress remote);
+    }
 
     private final SwimCore core;
     private final MembershipCodec codec;
@@ -73,6 +97,9 @@ public final class SwimRunner implements AutoCloseable {
     private final AtomicLong tooLarge = new AtomicLong();
     private final AtomicLong sendsDropped = new AtomicLong();
     private final AtomicLong listenerFailures = new AtomicLong();
+    private final AtomicLong filtered = new AtomicLong();
+    private volatile EpochStamp stamp;
+    private volatile DatagramFilter filter = DatagramFilter.NONE;
 
     private SwimRunner(SwimConfig config, String id, DatagramChannel channel, Selector selector, byte[] clusterKey,
             MembershipListener listener, Consumer<MembershipView> views, RandomGenerator random) throws IOException {
@@ -178,7 +205,17 @@ public final class SwimRunner implements AutoCloseable {
 
     public Stats stats() {
         return new Stats(received.get(), sent.get(), unauthenticated.get(), malformed.get(), tooLarge.get(),
-                sendsDropped.get(), listenerFailures.get());
+                sendsDropped.get(), listenerFailures.get(), filtered.get());
+    }
+
+    /** From now on every datagram sent carries {@code stamp}'s epoch, and every one heard is reported to it. */
+    public void stampEpochs(EpochStamp stamp) {
+        this.stamp = stamp;
+    }
+
+    /** From now on every datagram, either way, passes {@code filter} first. */
+    public void filter(DatagramFilter filter) {
+        this.filter = filter;
     }
 
     private void command(Runnable command) {
@@ -222,10 +259,23 @@ public final class SwimRunner implements AutoCloseable {
                 return;
             }
             received.incrementAndGet();
+            InetSocketAddress sender = (InetSocketAddress) from;
+            if (!filter.passes(true, sender)) {
+                filtered.incrementAndGet();
+                continue;
+            }
             Decoded decoded = codec.decode(receiveBuffer.array(), 0, receiveBuffer.position());
             switch (decoded) {
                 case Decoded.Ok ok -> {
-                    InetSocketAddress sender = (InetSocketAddress) from;
+                    EpochStamp epochs = stamp;
+                    if (epochs != null && ok.epoch() != MembershipCodec.NO_EPOCH) {
+                        try {
+                            epochs.heard(sender, ok.epoch());
+                        } catch (RuntimeException e) {
+                            listenerFailures.incrementAndGet();
+                            log.warn("epoch listener failed", e);
+                        }
+                    }
                     Address address = new Address(sender.getAddress().getHostAddress(), sender.getPort());
                     emit(core.handle(address, ok.message(), nowMs()));
                 }
@@ -279,8 +329,14 @@ public final class SwimRunner implements AutoCloseable {
             sendsDropped.incrementAndGet();
             return;
         }
+        if (!filter.passes(false, to)) {
+            filtered.incrementAndGet();
+            return;
+        }
+        EpochStamp epochs = stamp;
+        long epoch = epochs == null ? MembershipCodec.NO_EPOCH : epochs.epoch();
         try {
-            if (channel.send(ByteBuffer.wrap(codec.encode(outgoing.message())), to) == 0) {
+            if (channel.send(ByteBuffer.wrap(codec.encode(outgoing.message(), epoch)), to) == 0) {
                 sendsDropped.incrementAndGet();
             } else {
                 sent.incrementAndGet();

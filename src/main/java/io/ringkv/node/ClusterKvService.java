@@ -79,13 +79,21 @@ final class ClusterKvService implements KvService {
     private final CatchUp catchUp;
     private final boolean readAny;
     private final int keyBytesMax;
+    /** Sends another node's heartbeat to this node's ECS; null without an ECS. */
+    private final HeartbeatRelay heartbeatRelay;
+
+    /** Where a relayed heartbeat goes: this node's link to its ECS. */
+    @FunctionalInterface
+    interface HeartbeatRelay {
+        CompletionStage<KVResponse> forward(String originId, String body);
+    }
 
     /**
      * @param readAny serve a GET on any replica of its key ({@code ringkv.replication.read=any})
      *     instead of forwarding it to the primary
      */
     ClusterKvService(KvService local, ClusterState cluster, Handoff handoff, Peers peers, Replicator replicator,
-            BooleanSupplier dropping, CatchUp catchUp, boolean readAny, int keyBytesMax) {
+            BooleanSupplier dropping, CatchUp catchUp, boolean readAny, int keyBytesMax, HeartbeatRelay heartbeatRelay) {
         this.local = local;
         this.cluster = cluster;
         this.handoff = handoff;
@@ -95,6 +103,7 @@ final class ClusterKvService implements KvService {
         this.catchUp = catchUp;
         this.readAny = readAny;
         this.keyBytesMax = keyBytesMax;
+        this.heartbeatRelay = heartbeatRelay;
     }
 
     @Override
@@ -120,6 +129,10 @@ final class ClusterKvService implements KvService {
                 yield refusal != null ? done(refusal) : local.execute(request, origin);
             }
             case RANGE_PULL -> catchUp.serve(request);
+            case HEARTBEAT_RELAY -> heartbeatRelay == null
+                    ? done(KVResponse.newBuilder().setErrCode(ErrorCode.UNKNOWN_COMMAND.code())
+                            .setValue(ByteString.copyFromUtf8("this node has no ECS to relay a heartbeat to")).build())
+                    : heartbeatRelay.forward(request.getKey().toStringUtf8(), request.getValue().toStringUtf8());
             default -> local.execute(request, origin);
         };
     }

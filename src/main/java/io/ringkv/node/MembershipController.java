@@ -13,15 +13,18 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-/** What this node's gossip membership believes ({@code GET /api/v1/node/membership}), in a cluster without an ECS. */
+/**
+ * What this node's gossip membership believes ({@code GET /api/v1/node/membership}): among its
+ * static peers without an ECS, or among the ECS's ring members.
+ */
 @RestController
 @Profile("node")
 @RequestMapping("/api/v1/node")
 class MembershipController {
-    private final ObjectProvider<PeerMembership> membership;
+    private final ObjectProvider<GossipMembership> membership;
     private final CatchUp catchUp;
 
-    MembershipController(ObjectProvider<PeerMembership> membership, CatchUp catchUp) {
+    MembershipController(ObjectProvider<GossipMembership> membership, CatchUp catchUp) {
         this.membership = membership;
         this.catchUp = catchUp;
     }
@@ -35,14 +38,14 @@ class MembershipController {
      */
     record Membership(String self, long incarnation, boolean bootstrapped, int live, List<MemberState> members,
             long deathsRefuted, long deathsHeard, long syncReplies, int rangesPending, long rangesPulled,
-            long keysServed, SwimRunner.Stats datagrams) {}
+            long keysServed, long ringsFromGossip, SwimRunner.Stats datagrams) {}
 
     @GetMapping("/membership")
     ResponseEntity<?> membership() {
-        PeerMembership peers = membership.getIfAvailable();
+        GossipMembership peers = membership.getIfAvailable();
         if (peers == null) {
             ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND,
-                    "this node gossips with no peers (ringkv.cluster.peers is empty)");
+                    "this node gossips with no peers (a lone node, or ringkv.cluster.gossip is off)");
             return ResponseEntity.status(HttpStatus.NOT_FOUND).body(problem);
         }
         MembershipView view = peers.view();
@@ -52,6 +55,7 @@ class MembershipController {
                 .toList();
         return ResponseEntity.ok(new Membership(view.self().id(), view.incarnation(), peers.bootstrapped(),
                 view.liveCount(), members, view.deathsRefuted(), view.deathsHeard(), view.syncReplies(),
-                catchUp.rangesPending(), catchUp.rangesPulled(), catchUp.keysServed(), peers.stats()));
+                catchUp.rangesPending(), catchUp.rangesPulled(), catchUp.keysServed(), peers.ringsFromGossip(),
+                peers.stats()));
     }
 }

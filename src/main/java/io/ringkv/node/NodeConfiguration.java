@@ -15,6 +15,7 @@ import io.ringkv.storage.StorageEngine;
 import io.ringkv.faults.DiskFaults;
 import io.ringkv.faults.NetworkFaults;
 import io.ringkv.faults.NetworkRule;
+import io.ringkv.membership.SwimRunner;
 import io.ringkv.storage.log.FileChannelFileSystem;
 import io.ringkv.storage.log.FsyncPolicy;
 import io.ringkv.storage.log.LogEngine;
@@ -210,35 +211,60 @@ class NodeConfiguration {
     @Bean(destroyMethod = "close")
     @ConditionalOnExpression("!'${ringkv.cluster.peers:}'.isBlank()")
     PeerMembership peerMembership(RingKvProperties properties, ClusterState cluster, StorageEngine storage,
-            CatchUp catchUp, RangeSync rangeSync) throws IOException {
+            CatchUp catchUp, RangeSync rangeSync, ObjectProvider<NetworkFaults> networkFaults) throws IOException {
         var node = properties.node();
         var settings = properties.cluster();
         return new PeerMembership(PeerMembership.parse(settings.peers(), node.host(), node.port()), node.host(),
-                settings.gossipPortOffset(), PeerMembership.config(settings.gossipPeriod()),
-                settings.key().isEmpty() ? null : settings.key().getBytes(StandardCharsets.UTF_8),
+                settings.gossipPortOffset(), PeerMembership.config(settings.gossipPeriod()), clusterKey(settings),
                 settings.bootstrapWait(), cluster, storage, catchUp, rangeSync::dropping, properties.ring().vnodes(),
-                properties.replication().factor());
+                properties.replication().factor(), gossipFilter(settings, networkFaults));
+    }
+
+    /** Present only in an ECS's cluster with {@code ringkv.cluster.gossip} on: the ring's members gossip too. */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnExpression("!'${ringkv.node.ecs:}'.isBlank() and '${ringkv.cluster.gossip:true}' == 'true'")
+    EcsGossip ecsGossip(RingKvProperties properties, ClusterState cluster, Peers peers,
+            ObjectProvider<NetworkFaults> networkFaults) throws IOException {
+        var node = properties.node();
+        var settings = properties.cluster();
+        return new EcsGossip(cluster.selfId(), node.host(), node.port(), settings.gossipPortOffset(),
+                PeerMembership.config(settings.gossipPeriod()), clusterKey(settings), cluster, peers,
+                gossipFilter(settings, networkFaults));
+    }
+
+    private static byte[] clusterKey(RingKvProperties.Cluster settings) {
+        return settings.key().isEmpty() ? null : settings.key().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** With fault injection on, the membership socket obeys the network plan too (cut and drop). */
+    private static SwimRunner.DatagramFilter gossipFilter(RingKvProperties.Cluster settings,
+            ObjectProvider<NetworkFaults> networkFaults) {
+        NetworkFaults faults = networkFaults.getIfAvailable();
+        return faults == null ? SwimRunner.DatagramFilter.NONE : faults.gossipFilter(settings.gossipPortOffset());
     }
 
     /** Present only when the node has an ECS to follow. */
     @Bean(destroyMethod = "close")
     @ConditionalOnExpression("!'${ringkv.node.ecs:}'.isBlank()")
     EcsLink ecsLink(RingKvProperties properties, AdminToken token, ClusterState cluster, JsonMapper json,
-            ObjectProvider<NetworkFaults> networkFaults) {
+            ObjectProvider<NetworkFaults> networkFaults, ObjectProvider<EcsGossip> gossip, Peers peers) {
         var node = properties.node();
         NetworkFaults faults = networkFaults.getIfAvailable();
         return new EcsLink(node.ecs(), cluster.selfId(), node.host(), node.port(), token, cluster, json,
-                node.heartbeatInterval(), faults == null ? UnaryOperator.identity() : faults::wrap);
+                node.heartbeatInterval(), faults == null ? UnaryOperator.identity() : faults::wrap,
+                gossip.getIfAvailable(), peers);
     }
 
     @Bean
     KvService kvService(RingKvProperties properties, ProcessNode process, StorageEngine storage,
             ClusterState cluster, Handoff handoff, Peers peers, Replicator replicator, RangeSync rangeSync,
-            CatchUp catchUp) {
+            CatchUp catchUp, ObjectProvider<EcsLink> ecsLink) {
         var limits = properties.limits();
         var local = new LocalKvService(process, storage, limits.keyBytesMax(), limits.valueBytesMax());
+        EcsLink ecs = ecsLink.getIfAvailable();
         return new ClusterKvService(local, cluster, handoff, peers, replicator, rangeSync::dropping, catchUp,
-                properties.replication().read() == RingKvProperties.ReadFrom.any, limits.keyBytesMax());
+                properties.replication().read() == RingKvProperties.ReadFrom.any, limits.keyBytesMax(),
+                ecs == null ? null : ecs::forwardHeartbeat);
     }
 
     @Bean

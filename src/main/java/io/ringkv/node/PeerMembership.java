@@ -3,7 +3,6 @@ package io.ringkv.node;
 import io.ringkv.cluster.ClusterState;
 import io.ringkv.membership.Address;
 import io.ringkv.membership.Endpoint;
-import io.ringkv.membership.MembershipEvent;
 import io.ringkv.membership.MembershipView;
 import io.ringkv.membership.SwimConfig;
 import io.ringkv.membership.SwimRunner;
@@ -53,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * It takes no ring from its peers ({@link ClusterState#fromMembership}), so nothing reaches its
  * storage while its data is being dropped: pushes at a newer ring are refused and retried.
  */
-final class PeerMembership implements AutoCloseable {
+final class PeerMembership implements GossipMembership, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PeerMembership.class);
     /** Longest the node waits for its dropped data to be gone before it pulls anyway. */
     private static final Duration DROP_WAIT = Duration.ofSeconds(60);
@@ -90,7 +89,8 @@ final class PeerMembership implements AutoCloseable {
 
     PeerMembership(PeerList list, String bindHost, int gossipPortOffset, SwimConfig config, byte[] clusterKey,
             Duration bootstrapWait, ClusterState cluster, StorageEngine storage, CatchUp catchUp,
-            BooleanSupplier dropping, int vnodes, int replicationFactor) throws IOException {
+            BooleanSupplier dropping, int vnodes, int replicationFactor, SwimRunner.DatagramFilter filter)
+            throws IOException {
         this.selfId = list.selfId();
         this.peers = list.ids();
         this.cluster = cluster;
@@ -107,7 +107,8 @@ final class PeerMembership implements AutoCloseable {
         int selfPort = Address.parse(selfId).port();
         this.runner = SwimRunner.start(config, selfId,
                 new InetSocketAddress(InetAddress.getByName(bindHost), selfPort + gossipPortOffset), clusterKey,
-                this::onEvent, this::onView, RandomGenerator.of("L64X128MixRandom"));
+                event -> GossipMembership.log(log, event), this::onView, RandomGenerator.of("L64X128MixRandom"));
+        runner.filter(filter);
         List<Endpoint> others = new ArrayList<>();
         List<Address> seeds = new ArrayList<>();
         for (String id : peers) {
@@ -200,39 +201,32 @@ final class PeerMembership implements AutoCloseable {
 
     private static Address gossipAddress(String id, int offset) {
         Address data = Address.parse(id);
-        String literal;
-        try {
-            literal = InetAddress.getByName(data.host()).getHostAddress();
-        } catch (UnknownHostException e) {
-            literal = data.host(); // the runner tries again when it sends
-        }
-        return new Address(literal, data.port() + offset);
+        return GossipMembership.gossipAddress(data.host(), data.port(), offset);
     }
 
     String selfId() {
         return selfId;
     }
 
-    MembershipView view() {
+    @Override
+    public MembershipView view() {
         return runner.view();
     }
 
-    SwimRunner.Stats stats() {
+    @Override
+    public SwimRunner.Stats stats() {
         return runner.stats();
     }
 
-    boolean bootstrapped() {
+    @Override
+    public boolean bootstrapped() {
         return bootstrapped;
     }
 
-    private void onEvent(MembershipEvent event) {
-        switch (event) {
-            case MembershipEvent.Dead dead -> log.warn("member {} is dead (incarnation {})", dead.member().id(),
-                    dead.incarnation());
-            case MembershipEvent.Joined joined -> log.info("member {} is alive (incarnation {})",
-                    joined.member().id(), joined.incarnation());
-            default -> log.debug("membership: {}", event);
-        }
+    /** None: this node computes its rings from its membership view. */
+    @Override
+    public long ringsFromGossip() {
+        return 0;
     }
 
     /**

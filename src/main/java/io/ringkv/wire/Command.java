@@ -25,7 +25,14 @@ public enum Command {
      * (start exclusive, end inclusive: two big-endian longs), {@code value} the sender's member id.
      * A node that rejoins after the cluster went on without it pulls what it now leads this way.
      */
-    RANGE_PULL(0x23);
+    RANGE_PULL(0x23),
+    /**
+     * Node to node: send this heartbeat to your ECS for me, and answer with its reply. {@code key}
+     * is the sender's node id, {@code value} the heartbeat's JSON body, signed with the admin token
+     * (the ECS checks the signature, so a relay cannot forge one); the reply's {@code value} is the
+     * ECS's JSON answer. How a node whose own link to the ECS is broken keeps its lease.
+     */
+    HEARTBEAT_RELAY(0x24);
 
     private static final Command[] BY_CODE = new Command[0x100];
 

@@ -36,7 +36,8 @@ class PropertyDocsTest {
     @Test
     void ecsPropertiesListsEveryEcsPropertyAtItsDefault() throws IOException {
         checkFile("config/ecs.properties", name -> name.startsWith("ringkv.ecs.") || name.startsWith("ringkv.ring.")
-                || name.equals("ringkv.replication.factor") || name.startsWith("ringkv.admin."));
+                || name.equals("ringkv.replication.factor") || name.startsWith("ringkv.admin.")
+                || name.equals("ringkv.cluster.gossip") || name.equals("ringkv.cluster.gossip-port-offset"));
     }
 
     private static void checkFile(String path, Predicate<String> listed) throws IOException {

@@ -60,10 +60,15 @@ abstract class CoordinatorHarness {
         return 1;
     }
 
+    /** Every member, unless a test says otherwise. */
+    int ringPushFanout() {
+        return 0;
+    }
+
     Coordinator newCoordinator(Path stateDir, FakeNodes fakeNodes, FakeLauncher fakeLauncher) {
         var settings = new Coordinator.Settings(VNODES, 3, 8, Duration.ofMinutes(1), Duration.ofMillis(100),
                 Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(2), FAILURE_TIMEOUT,
-                replicationFactor());
+                replicationFactor(), ringPushFanout());
         return new Coordinator(settings, new StateStore(stateDir), fakeNodes, fakeLauncher, clock, pacer, queued::add,
                 queued::add, new Coordinator.OperationListener() {
                     @Override

@@ -1,14 +1,17 @@
 package io.ringkv.ecs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ringkv.ecs.Detection.Cause;
 import io.ringkv.ecs.NodeClient.HandoffState;
 import io.ringkv.ring.Member;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
@@ -28,10 +31,16 @@ class FailoverTest extends CoordinatorHarness {
     private static final Duration ROUND = Failover.roundInterval(FAILURE_TIMEOUT);
     /** Nodes that stopped heartbeating (killed or paused). */
     private final Set<String> silent = new HashSet<>();
+    /** Nodes whose heartbeats reach the ECS only through a relay: id to relay. */
+    private final Map<String, String> relayedBy = new HashMap<>();
+    /** What each node's gossip finds dead, sent with its heartbeats. */
+    private final Map<String, List<String>> gossipDead = new HashMap<>();
+    private long seq;
 
     private HeartbeatReply beat(String id) {
         FakeNodes.Node node = nodes.node(id);
-        return coordinator.heartbeat(id, node.incarnation, node.epoch);
+        return coordinator.heartbeat(new Heartbeat(id, node.incarnation, node.epoch, ++seq,
+                gossipDead.getOrDefault(id, List.of()), relayedBy.get(id)));
     }
 
     /** One detector round after every node that is not silent heartbeats. */
@@ -42,6 +51,10 @@ class FailoverTest extends CoordinatorHarness {
             }
         }
         coordinator.failureRound();
+    }
+
+    private ClusterView.NodeView view(String id) {
+        return coordinator.cluster().nodes().stream().filter(n -> n.id().equals(id)).findFirst().orElseThrow();
     }
 
     /** Rounds every ROUND of the clock until {@code done}, or fails after {@code limit}. */
@@ -123,6 +136,67 @@ class FailoverTest extends CoordinatorHarness {
     }
 
     @Test
+    void aMemberAMajorityFindsDeadByGossipIsCutOffThoughItStillHeartbeats() {
+        rounds(Duration.ofSeconds(2));
+        // node-2 is cut off from its peers, not from the ECS: each side's gossip finds the other dead.
+        gossipDead.put("node-1", List.of("node-2"));
+        gossipDead.put("node-3", List.of("node-2"));
+        gossipDead.put("node-2", List.of("node-1", "node-3"));
+        round();
+        Instant reportedAt = now;
+        HeartbeatReply refused = beat("node-2");
+        assertThat(refused.lease()).isFalse();
+        assertThat(refused.reason()).contains("2 of the 3 ring members", "cut off from its peers");
+        assertThat(beat("node-1").lease()).as("node-2 alone cuts nobody off").isTrue();
+        assertThat(view("node-2").deadBy()).containsExactly("node-1", "node-3");
+        assertThat(view("node-1").deadBy()).containsExactly("node-2");
+
+        roundsUntil(Duration.ofSeconds(5), () -> lastFailover().isPresent());
+        // Its last counted heartbeat was the round before the reports arrived.
+        assertThat(Duration.between(reportedAt, now)).isBetween(FAILURE_TIMEOUT.minus(ROUND), FAILURE_TIMEOUT);
+        assertThat(members()).containsExactly("node-1", "node-3");
+        assertThat(status("node-2")).isEqualTo(NodeStatus.FAILED);
+        assertThat(lastFailover().orElseThrow().detections()).singleElement()
+                .satisfies(d -> assertThat(d.cause()).isEqualTo(Cause.CUT_OFF));
+        assertThat(detected).containsExactly(Cause.CUT_OFF);
+
+        runQueued();
+        // Healed: the others find it alive again, and it is re-admitted as any failed node that heartbeats.
+        gossipDead.clear();
+        rounds(Duration.ofSeconds(1));
+        assertThat(coordinator.operations()).anyMatch(o -> o.kind() == OperationKind.ADMIT_NODE
+                && o.nodeIds().contains("node-2"));
+    }
+
+    @Test
+    void aHeartbeatRelayedByAPeerCountsButAReplayOrAnOlderOneDoesNot() {
+        silent.add("node-2"); // its own link to the ECS is broken...
+        rounds(Duration.ofSeconds(1));
+        FakeNodes.Node node2 = nodes.node("node-2");
+        HeartbeatReply relayed = coordinator.heartbeat(new Heartbeat("node-2", node2.incarnation, node2.epoch, 1_000,
+                List.of(), "node-1"));
+        assertThat(relayed.lease()).as(relayed.reason()).isTrue();
+        assertThat(view("node-2").heartbeatVia()).isEqualTo("node-1");
+        for (long stale : List.of(1_000L, 999L)) {
+            assertThatThrownBy(() -> coordinator.heartbeat(new Heartbeat("node-2", node2.incarnation, node2.epoch,
+                    stale, List.of(), "node-3")))
+                    .isInstanceOfSatisfying(ClusterException.class,
+                            e -> assertThat(e.kind()).isEqualTo(ClusterException.Kind.CONFLICT))
+                    .hasMessageContaining("seen already");
+        }
+        // ...but through node-1 its heartbeats keep coming: no failover however long that lasts.
+        silent.remove("node-2");
+        relayedBy.put("node-2", "node-1");
+        seq = 1_000;
+        rounds(Duration.ofSeconds(10));
+        assertThat(lastFailover()).isEmpty();
+        assertThat(members()).contains("node-2");
+        relayedBy.clear();
+        beat("node-2");
+        assertThat(view("node-2").heartbeatVia()).as("a direct heartbeat again").isNull();
+    }
+
+    @Test
     void withoutTheNodesRepairEndpointTheFailoverFailsClearlyWithItsRingPublished() {
         nodes.nodes.values().forEach(n -> n.repairRefuseWith = 404);
         kill("node-3");
@@ -143,11 +217,11 @@ class FailoverTest extends CoordinatorHarness {
         assertThat(reply.epoch()).isEqualTo(1);
         assertThat(reply.status()).isEqualTo("UP");
 
-        HeartbeatReply behind = coordinator.heartbeat("node-1", nodes.node("node-1").incarnation, 0);
+        HeartbeatReply behind = coordinator.heartbeat(Heartbeat.of("node-1", nodes.node("node-1").incarnation, 0));
         assertThat(behind.lease()).isFalse();
         assertThat(behind.reason()).contains("routes by epoch 0");
 
-        HeartbeatReply unknown = coordinator.heartbeat("node-9", "x", 1);
+        HeartbeatReply unknown = coordinator.heartbeat(Heartbeat.of("node-9", "x", 1));
         assertThat(unknown.status()).isEqualTo(HeartbeatReply.UNKNOWN);
         assertThat(unknown.lease()).isFalse();
 

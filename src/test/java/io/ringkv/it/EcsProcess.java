@@ -63,9 +63,10 @@ public final class EcsProcess implements AutoCloseable {
     private EcsProcess(int initialNodes, List<String> extraArgs) throws IOException {
         this.dataDir = Files.createTempDirectory("ringkv-it-ecs-");
         this.restPort = freeTcpPort();
-        // One slot of 300 ports per run: data, REST and RESP bases 100 apart (at least nodes-max, 64),
-        // all below 32768, where the kernel's ephemeral ports (bind to port 0, client sockets) begin.
-        int base = 20_000 + 300 * ThreadLocalRandom.current().nextInt(42);
+        // One slot of 400 ports per run: data, REST and RESP bases 100 apart (at least nodes-max, 64),
+        // and the nodes' gossip ports at data + 300, all below 32768, where the kernel's ephemeral
+        // ports (bind to port 0, client sockets) begin.
+        int base = 20_000 + 400 * ThreadLocalRandom.current().nextInt(31);
         command = new ArrayList<>(List.of(System.getProperty("ringkv.java"), "-Xmx64m", "-jar",
                 System.getProperty("ringkv.jar"),
                 "--spring.profiles.active=ecs",
@@ -354,6 +355,22 @@ public final class EcsProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted", e);
         }
+    }
+
+    /** A fault-plane rule that cuts {@code protocol} ({@code tcp}, {@code udp} or {@code all}) to and from {@code peer}. */
+    public static String cutRule(String protocol, String peer) {
+        return "{\"protocol\":\"" + protocol + "\",\"peer\":\"" + peer + "\",\"cut\":true}";
+    }
+
+    /** Arms {@code rules} (JSON objects) as the node's whole network fault plan; its faults must be enabled. */
+    public void armFaults(LaunchedNode node, List<String> rules) {
+        callNode(node.host(), node.restPort(), "POST", "/api/v1/node/faults",
+                "{\"network\":[" + String.join(",", rules) + "]}");
+    }
+
+    /** Heals every fault of the node. */
+    public void healFaults(LaunchedNode node) {
+        callNode(node.host(), node.restPort(), "DELETE", "/api/v1/node/faults", null);
     }
 
     /** The keys each UP node stores (every copy counts), summed. */

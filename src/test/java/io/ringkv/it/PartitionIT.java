@@ -17,8 +17,9 @@ import tools.jackson.databind.JsonNode;
  * primary of about a fifth of the keys, a backup of more) is cut off from the other four and from
  * the ECS, while clients keep writing and reading with verification: half of them through every
  * node, the isolated one included, the other half through the majority's nodes only. The cut is
- * the nodes' own fault plane: the isolated node refuses TCP to its peers and to the ECS and the
- * ECS's calls to it, the others refuse TCP to it; clients reach all five.
+ * the nodes' own fault plane: the isolated node cuts everything (data plane and gossip) to and from
+ * its peers and TCP to the ECS (and refuses the ECS's calls), the others cut everything to and from
+ * it; clients reach all five.
  *
  * <p>The minority side must acknowledge nothing: no write sent to the isolated node after the cut
  * is answered before the heal, since every write needs all of its replicas and the isolated node
@@ -34,7 +35,6 @@ class PartitionIT {
     private static final String FAILURE_TIMEOUT = "2s";
     private static final Duration DETECTION_BOUND = Duration.ofSeconds(30);
     private static final Duration REJOIN_BOUND = Duration.ofMinutes(3);
-    private static final String FAULTS = "/api/v1/node/faults";
 
     @Test
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
@@ -64,17 +64,17 @@ class PartitionIT {
                 long epochBefore = ecs.cluster().path("epoch").asLong();
                 List<String> isolatedCuts = new ArrayList<>();
                 for (EcsProcess.LaunchedNode peer : majority) {
-                    isolatedCuts.add(cut(peer.host() + ":" + peer.port()));
+                    isolatedCuts.add(EcsProcess.cutRule("all", peer.host() + ":" + peer.port()));
                 }
-                isolatedCuts.add(cut(ecs.url().substring("http://".length())));
+                isolatedCuts.add(EcsProcess.cutRule("tcp", ecs.url().substring("http://".length())));
                 // The majority's side first: while the rules go in one node at a time, a majority node
                 // that still forwarded writes to the isolated one, after that one could no longer
                 // replicate, would leave those writes' outcomes unknown and their clients waiting out
                 // every retry. A real partition cuts both sides at once.
                 for (EcsProcess.LaunchedNode peer : majority) {
-                    arm(ecs, peer, List.of(cut(isolated.host() + ":" + isolated.port())));
+                    ecs.armFaults(peer, List.of(EcsProcess.cutRule("all", isolated.host() + ":" + isolated.port())));
                 }
-                arm(ecs, isolated, isolatedCuts);
+                ecs.armFaults(isolated, isolatedCuts);
                 long cutAt = System.nanoTime();
 
                 ecs.awaitCluster("a ring without " + isolated.id(), DETECTION_BOUND,
@@ -94,7 +94,7 @@ class PartitionIT {
                         .isPositive();
 
                 for (EcsProcess.LaunchedNode node : nodes) {
-                    ecs.callNode(node.host(), node.restPort(), "DELETE", FAULTS, null);
+                    ecs.healFaults(node);
                 }
                 long healedAt = System.nanoTime();
                 ecs.awaitCluster(isolated.id() + " back in the ring", REJOIN_BOUND,
@@ -110,13 +110,5 @@ class PartitionIT {
                         .isZero();
             }
         }
-    }
-
-    private static String cut(String peer) {
-        return "{\"protocol\":\"tcp\",\"peer\":\"" + peer + "\",\"cut\":true}";
-    }
-
-    private static void arm(EcsProcess ecs, EcsProcess.LaunchedNode node, List<String> rules) {
-        ecs.callNode(node.host(), node.restPort(), "POST", FAULTS, "{\"network\":[" + String.join(",", rules) + "]}");
     }
 }

@@ -64,6 +64,31 @@ class MembershipCodecTest {
 
     @ParameterizedTest
     @MethodSource("everyMessage")
+    void aStampedEpochRoundTripsAndFitsTheEnvelopeTheCoreReserves(Message message) {
+        for (MembershipCodec codec : List.of(plain, keyed)) {
+            byte[] bytes = codec.encode(message, 1L << 40);
+            assertThat(bytes).hasSize(MembershipCodec.messageBytes(message) + codec.tagBytes()
+                    + MembershipCodec.EPOCH_BYTES);
+            assertThat(bytes.length - MembershipCodec.messageBytes(message))
+                    .isLessThanOrEqualTo(MembershipCodec.ENVELOPE_BYTES_MAX);
+            assertThat(codec.decode(bytes, 0, bytes.length)).isEqualTo(new Decoded.Ok(message, 1L << 40));
+        }
+    }
+
+    @Test
+    void theEpochFollowsTheHeaderUnderFlagBitOne() {
+        byte[] bytes = plain.encode(new Ack(0x01020304, List.of()), 0x0A0B);
+        // version 1, flags: epoch, type 3 (ACK), epoch big-endian, seq, no updates
+        assertThat(bytes).containsExactly(1, 2, 3, 0, 0, 0, 0, 0, 0, 0x0A, 0x0B, 1, 2, 3, 4, 0);
+        assertThat(keyed.encode(new Ack(1, List.of()), 5)).startsWith(1, 3, 3);
+        byte[] negative = bytes.clone();
+        negative[3] = (byte) 0x80;
+        assertMalformed(negative, "negative ring epoch");
+        assertThatThrownBy(() -> plain.encode(new Ack(1, List.of()), -2)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @ParameterizedTest
+    @MethodSource("everyMessage")
     void everyTruncationIsRejectedAsMalformed(Message message) {
         byte[] bytes = plain.encode(message);
         for (int length = 0; length < bytes.length; length++) {

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -85,6 +86,57 @@ class SwimRunnerTest {
         assertThat(a.runner().liveMembers()).extracting(Endpoint::id).containsExactly("b");
         assertThat(intruder.runner().liveMembers()).isEmpty();
         assertThat(a.runner().stats().malformed()).isZero();
+    }
+
+    @Test
+    void epochsRideOnEveryDatagramAndAFilterCutsAMemberOff() throws Exception {
+        Member a = start("a", KEY, 5);
+        Member b = start("b", KEY, 6);
+        Member c = start("c", KEY, 7);
+        ConcurrentHashMap<Integer, Long> heardByA = new ConcurrentHashMap<>();
+        a.runner().stampEpochs(new SwimRunner.EpochStamp() {
+            @Override
+            public long epoch() {
+                return 3;
+            }
+
+            @Override
+            public void heard(InetSocketAddress from, long epoch) {
+                heardByA.merge(from.getPort(), epoch, Math::max);
+            }
+        });
+        b.runner().stampEpochs(stamping(9));
+        b.runner().join(List.of(a.runner().self().address()));
+        c.runner().join(List.of(a.runner().self().address()));
+        for (Member m : List.of(a, b, c)) {
+            awaitCondition(() -> m.runner().liveMembers().size() == 2, m.runner().self().id() + " sees 2 others");
+        }
+        int bPort = b.runner().self().address().port();
+        awaitCondition(() -> heardByA.getOrDefault(bPort, -1L) == 9, "a hears b's epoch");
+        // c stamps nothing: a hears c's datagrams without an epoch, and reports none for it.
+        assertThat(heardByA).doesNotContainKey(c.runner().self().address().port());
+
+        // Cut c off at a and b, both ways, as a partition would: both declare it dead though it runs.
+        int cPort = c.runner().self().address().port();
+        SwimRunner.DatagramFilter cutC = (inbound, remote) -> remote.getPort() != cPort;
+        a.runner().filter(cutC);
+        b.runner().filter(cutC);
+        Endpoint cSelf = c.runner().self();
+        a.await(e -> e instanceof MembershipEvent.Dead && e.member().equals(cSelf), "c dead at a");
+        b.await(e -> e instanceof MembershipEvent.Dead && e.member().equals(cSelf), "c dead at b");
+        assertThat(a.runner().stats().filtered()).isPositive();
+    }
+
+    private static SwimRunner.EpochStamp stamping(long epoch) {
+        return new SwimRunner.EpochStamp() {
+            @Override
+            public long epoch() {
+                return epoch;
+            }
+
+            @Override
+            public void heard(InetSocketAddress from, long heard) {}
+        };
     }
 
     /** Polls {@code condition} every 10 ms for at most {@link #WAIT_MS}: real sockets take real time. */

@@ -51,7 +51,7 @@ class ClusterKvServiceTest {
     private final ClusterKvService service = new ClusterKvService(
             (request, origin) -> CompletableFuture.completedFuture(KVResponse.newBuilder().build()), cluster,
             new Handoff("a", storage, peers), peers, replicator, () -> false,
-            new CatchUp("a", cluster, storage, replicator, peers, false), false, 1024);
+            new CatchUp("a", cluster, storage, replicator, peers, false), false, 1024, null);
 
     @AfterEach
     void close() {

@@ -89,7 +89,7 @@ class EcsConfiguration {
                     Arrays.stream(ecs.nodeJavaOptions().trim().split("\\s+")).filter(s -> !s.isEmpty()).toList(),
                     ecs.dataDir(), ecs.host(), ecs.nodePortBase(), ecs.nodeRestPortBase(), ecs.nodeRespPortBase(),
                     token.value(),
-                    ecs.shutdownGrace()));
+                    ecs.shutdownGrace(), properties.cluster().gossip() ? properties.cluster().gossipPortOffset() : 0));
         };
     }
 
@@ -134,7 +134,9 @@ class EcsConfiguration {
         var ecs = properties.ecs();
         var settings = new Coordinator.Settings(properties.ring().vnodes(), ecs.initialNodes(), ecs.nodesMax(),
                 ecs.handoffTimeout(), POLL, ecs.nodeStartTimeout(), ecs.shutdownGrace(), GAINER_PUBLISH_TIMEOUT,
-                ecs.failureTimeout(), properties.replication().factor());
+                ecs.failureTimeout(), properties.replication().factor(),
+                // Without gossip a member not pushed to would wait for its next heartbeat reply.
+                properties.cluster().gossip() ? ecs.ringPushFanout() : 0);
         // Monotonic: a step of the wall clock must neither declare nodes failed nor cut a timeout short.
         Coordinator coordinator = new Coordinator(settings, store, nodes, launcher, new MonotonicClock(),
                 Pacer.SLEEP, ecsOperations, ecsFailovers, metrics);

@@ -1,9 +1,12 @@
 package io.ringkv.ecs.api;
 
+import io.ringkv.admin.AdminToken;
+import io.ringkv.admin.SignedHeartbeat;
 import io.ringkv.ecs.ClusterException;
 import io.ringkv.ecs.ClusterException.Kind;
 import io.ringkv.ecs.ClusterView;
 import io.ringkv.ecs.Coordinator;
+import io.ringkv.ecs.Heartbeat;
 import io.ringkv.ecs.HeartbeatReply;
 import io.ringkv.ecs.OperationView;
 import io.ringkv.ecs.RingDocument;
@@ -19,6 +22,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
@@ -39,10 +43,15 @@ class EcsController {
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .build();
 
-    private final Coordinator coordinator;
+    /** Members one heartbeat may report dead: the ECS builds at most ringkv.ecs.nodes-max (1024). */
+    static final int DEAD_REPORTED_MAX = 1024;
 
-    EcsController(Coordinator coordinator) {
+    private final Coordinator coordinator;
+    private final AdminToken token;
+
+    EcsController(Coordinator coordinator, AdminToken token) {
         this.coordinator = coordinator;
+        this.token = token;
     }
 
     /** POST /nodes: either {@code count}, or a node's address (with its id when it registers itself). */
@@ -51,8 +60,12 @@ class EcsController {
     /** POST /scale. */
     record ScaleRequest(Integer nodes) {}
 
-    /** POST /nodes/{id}/heartbeat: the node's process (chosen at its start) and the ring epoch it routes by. */
-    record HeartbeatRequest(String incarnation, Long epoch) {}
+    /**
+     * POST /nodes/{id}/heartbeat: the node's process (chosen at its start), the ring epoch it routes
+     * by and, from nodes that gossip, the members they find dead; {@code seq} numbers the process's
+     * heartbeats and {@code sig} signs them ({@link SignedHeartbeat}), both required when relayed.
+     */
+    record HeartbeatRequest(String incarnation, Long epoch, Long seq, List<String> dead, String sig) {}
 
     @GetMapping("/cluster")
     ClusterView cluster() {
@@ -99,7 +112,8 @@ class EcsController {
      * it should register).
      */
     @PostMapping("/nodes/{id}/heartbeat")
-    HeartbeatReply heartbeat(@PathVariable String id, @RequestBody(required = false) String body) {
+    HeartbeatReply heartbeat(@PathVariable String id, @RequestParam(required = false) String via,
+            @RequestBody(required = false) String body) {
         HeartbeatRequest request = parse(body, HeartbeatRequest.class);
         if (request.incarnation() == null || request.incarnation().isBlank() || request.incarnation().length() > 128) {
             throw badRequest("incarnation must be 1..128 characters");
@@ -107,7 +121,25 @@ class EcsController {
         if (request.epoch() == null || request.epoch() < 0) {
             throw badRequest("epoch must be a ring epoch, 0 or more");
         }
-        return coordinator.heartbeat(id, request.incarnation(), request.epoch());
+        long seq = request.seq() == null ? 0 : request.seq();
+        List<String> dead = request.dead() == null ? List.of() : request.dead();
+        if (seq < 0) {
+            throw badRequest("seq must be 0 or more");
+        }
+        if (dead.size() > DEAD_REPORTED_MAX || dead.stream().anyMatch(d -> d == null || d.isBlank() || d.length() > 128)) {
+            throw badRequest("dead must list at most " + DEAD_REPORTED_MAX + " node ids of 1..128 characters");
+        }
+        if (via != null) {
+            if (via.isBlank() || via.length() > 128) {
+                throw badRequest("via must be a node id of 1..128 characters");
+            }
+            if (seq == 0 || request.sig() == null || !new SignedHeartbeat(id, request.incarnation(), request.epoch(),
+                    seq, dead).verify(token, request.sig())) {
+                throw new ClusterException(Kind.FORBIDDEN, "a heartbeat relayed by " + via
+                        + " must carry its node's seq and signature (HMAC under the admin token); this one does not");
+            }
+        }
+        return coordinator.heartbeat(new Heartbeat(id, request.incarnation(), request.epoch(), seq, dead, via));
     }
 
     @DeleteMapping("/nodes/{id}")

@@ -42,8 +42,9 @@ final class EcsMetrics implements Coordinator.OperationListener {
 
     private Counter failovers(Detection.Cause cause) {
         return Counter.builder("ringkv.ecs.failovers")
-                .description("members the failure detector acted on: FAILED (a ring without it) or RESTARTED"
-                        + " (the same members under a new epoch)")
+                .description("members the failure detector acted on: FAILED (a ring without it), CUT_OFF"
+                        + " (the same, found dead by a majority's gossip) or RESTARTED (the same members under a new"
+                        + " epoch)")
                 .tag("cause", cause.name()).register(registry);
     }
 

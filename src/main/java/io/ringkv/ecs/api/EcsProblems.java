@@ -22,6 +22,7 @@ class EcsProblems extends ResponseEntityExceptionHandler {
             case BAD_REQUEST -> HttpStatus.BAD_REQUEST;
             case NOT_FOUND -> HttpStatus.NOT_FOUND;
             case CONFLICT -> HttpStatus.CONFLICT;
+            case FORBIDDEN -> HttpStatus.FORBIDDEN;
         };
         return ProblemDetail.forStatusAndDetail(status, e.getMessage());
     }

@@ -1,0 +1,257 @@
+package io.ringkv.node;
+
+import io.ringkv.cluster.ClusterState;
+import io.ringkv.cluster.Peers;
+import io.ringkv.membership.Endpoint;
+import io.ringkv.membership.MembershipView;
+import io.ringkv.membership.SwimConfig;
+import io.ringkv.membership.SwimRunner;
+import io.ringkv.membership.Update;
+import io.ringkv.ring.Member;
+import io.ringkv.ring.Ring;
+import io.ringkv.ring.RingMessages;
+import io.ringkv.wire.Command;
+import io.ringkv.wire.ErrorCode;
+import io.ringkv.wire.proto.KVRequest;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gossip among the members of an ECS's ring ({@code ringkv.cluster.gossip}, on by default): the
+ * ECS still decides every ring, but its members run the membership protocol among themselves,
+ * which gives the ECS and the nodes three things heartbeats alone cannot.
+ * <ul>
+ *   <li><b>Suspicion from the peers' side.</b> Every heartbeat reports the members this node finds
+ *       dead ({@link #dead}). A member that still reaches the ECS but that a majority of the ring
+ *       finds dead is cut off from its peers, cannot replicate, and is failed over.
+ *   <li><b>A way to the ECS around a broken link.</b> A node whose heartbeats go unanswered sends
+ *       them through members it finds alive ({@link #relays}); see {@link EcsLink}.
+ *   <li><b>Rings spread from peer to peer.</b> Every datagram carries the epoch its sender routes
+ *       by; a node that hears a newer one asks that peer for its ring (GET_RING over the data
+ *       plane) at once, instead of waiting for the ECS's push or its next heartbeat reply.
+ * </ul>
+ * Members are the ring's, each at its data port plus {@code gossipPortOffset}, under its node id;
+ * a member that leaves the ring is left to the protocol (a retired process stops answering and is
+ * found dead; nobody acts on that).
+ *
+ * <p>Thread-safe. The runner's thread calls in with what it heard and must never block: ring
+ * pulls are asynchronous, one at a time, at most one per {@link #PULL_GAP_MS}.
+ */
+final class EcsGossip implements GossipMembership, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EcsGossip.class);
+    /** Least time between two ring pulls started by gossip, so that a stream of newer epochs costs one pull. */
+    static final long PULL_GAP_MS = 100;
+
+    private final String selfId;
+    private final int gossipPortOffset;
+    private final ClusterState cluster;
+    private final Peers peers;
+    private final SwimRunner runner;
+    private final long periodMs;
+    /** Members handed to the runner so far, by id; touched under this object's lock. */
+    private final Set<String> known = new HashSet<>();
+    private boolean joined;
+    private final AtomicBoolean pulling = new AtomicBoolean();
+    private final AtomicLong lastPullNanos = new AtomicLong(System.nanoTime() - TimeUnit.HOURS.toNanos(1));
+    private final AtomicLong ringsFromGossip = new AtomicLong();
+
+    EcsGossip(String selfId, String bindHost, int selfPort, int gossipPortOffset, SwimConfig config, byte[] clusterKey,
+            ClusterState cluster, Peers peers, SwimRunner.DatagramFilter filter) throws IOException {
+        this.selfId = selfId;
+        this.gossipPortOffset = gossipPortOffset;
+        this.cluster = cluster;
+        this.peers = peers;
+        this.periodMs = config.periodMs();
+        this.runner = SwimRunner.start(config, selfId,
+                new InetSocketAddress(InetAddress.getByName(bindHost), selfPort + gossipPortOffset), clusterKey,
+                event -> GossipMembership.log(log, event), RandomGenerator.of("L64X128MixRandom"));
+        runner.filter(filter);
+        runner.stampEpochs(new SwimRunner.EpochStamp() {
+            @Override
+            public long epoch() {
+                return cluster.epoch();
+            }
+
+            @Override
+            public void heard(InetSocketAddress from, long epoch) {
+                if (epoch > cluster.epoch()) {
+                    pullFrom(from);
+                }
+            }
+        });
+        cluster.onAdopted(this::follow);
+        Ring ring = cluster.ring();
+        if (ring != null) {
+            follow(ring);
+        }
+    }
+
+    /** Hands the ring's members the runner does not know yet to it, and joins through them the first time. */
+    private synchronized void follow(Ring ring) {
+        List<Endpoint> added = new ArrayList<>();
+        for (Member member : ring.members()) {
+            if (!member.id().equals(selfId) && known.add(member.id())) {
+                added.add(new Endpoint(member.id(),
+                        GossipMembership.gossipAddress(member.host(), member.port(), gossipPortOffset)));
+            }
+        }
+        if (added.isEmpty()) {
+            return;
+        }
+        try {
+            runner.addMembers(added);
+            if (!joined) {
+                runner.join(added.stream().map(Endpoint::address).toList());
+                joined = true;
+            }
+        } catch (IllegalStateException busy) {
+            // The runner's command queue is full: forget them, so that the next ring hands them over again.
+            added.forEach(e -> known.remove(e.id()));
+        }
+    }
+
+    /** A peer routes by a newer ring: ask it for that ring (its data port is its gossip port less the offset). */
+    private void pullFrom(InetSocketAddress gossip) {
+        long now = System.nanoTime();
+        long last = lastPullNanos.get();
+        if (now - last < TimeUnit.MILLISECONDS.toNanos(PULL_GAP_MS) || !lastPullNanos.compareAndSet(last, now)
+                || !pulling.compareAndSet(false, true)) {
+            return;
+        }
+        Member peer = peerAt(gossip.getAddress(), gossip.getPort() - gossipPortOffset);
+        if (peer == null) {
+            pulling.set(false);
+            return;
+        }
+        try {
+            peers.exchange(peer, KVRequest.newBuilder().setCommand(Command.GET_RING.code()).build())
+                    .whenComplete((reply, failure) -> {
+                        pulling.set(false);
+                        if (failure != null) {
+                            log.debug("ring pull from {} failed: {}", peer.id(), failure.toString());
+                            return;
+                        }
+                        if (reply.getErrCode() != ErrorCode.SUCCESS.code() || !reply.hasRing()) {
+                            return;
+                        }
+                        try {
+                            Ring theirs = RingMessages.fromInfo(reply.getRing());
+                            if (theirs.epoch() > cluster.epoch()
+                                    && cluster.adoptFromPeer(theirs) == ClusterState.Adoption.ADOPTED) {
+                                ringsFromGossip.incrementAndGet();
+                                log.info("ring epoch {} from {}, whose gossip carried it", theirs.epoch(), peer.id());
+                            }
+                        } catch (IllegalArgumentException e) {
+                            log.warn("{} sent an invalid ring: {}", peer.id(), e.getMessage());
+                        }
+                    });
+        } catch (RuntimeException e) {
+            pulling.set(false);
+            log.debug("ring pull from {} not sent: {}", peer.id(), e.toString());
+        }
+    }
+
+    /** The ring member at that data address; one not in this node's ring yet (a newcomer) gets a placeholder id. */
+    private Member peerAt(InetAddress host, int port) {
+        if (port < 1) {
+            return null;
+        }
+        Ring ring = cluster.ring();
+        if (ring != null) {
+            for (Member member : ring.members()) {
+                if (member.port() == port && sameHost(member.host(), host)) {
+                    return member;
+                }
+            }
+        }
+        return new Member("peer@" + host.getHostAddress() + ":" + port, host.getHostAddress(), port, 0);
+    }
+
+    private static boolean sameHost(String name, InetAddress address) {
+        try {
+            return InetAddress.getByName(name).equals(address);
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /** Members of the current ring this node's gossip finds dead (suspicion ran out, or they left). */
+    List<String> dead() {
+        return inRing(Update.Kind.DEAD, Update.Kind.LEFT);
+    }
+
+    /** Members of the current ring this node's gossip finds alive (not merely not dead): relay candidates. */
+    List<Member> relays() {
+        Ring ring = cluster.ring();
+        if (ring == null) {
+            return List.of();
+        }
+        Set<String> alive = new HashSet<>(inRing(Update.Kind.ALIVE));
+        return ring.members().stream().filter(m -> alive.contains(m.id())).toList();
+    }
+
+    private List<String> inRing(Update.Kind... kinds) {
+        Ring ring = cluster.ring();
+        if (ring == null) {
+            return List.of();
+        }
+        Set<Update.Kind> wanted = Set.of(kinds);
+        Set<String> members = new HashSet<>();
+        ring.members().forEach(m -> members.add(m.id()));
+        List<String> ids = new ArrayList<>();
+        for (Update update : runner.view().members()) {
+            if (wanted.contains(update.kind()) && members.contains(update.member().id())) {
+                ids.add(update.member().id());
+            }
+        }
+        return ids;
+    }
+
+    @Override
+    public MembershipView view() {
+        return runner.view();
+    }
+
+    @Override
+    public SwimRunner.Stats stats() {
+        return runner.stats();
+    }
+
+    /** Always: the ECS decides when a node takes part. */
+    @Override
+    public boolean bootstrapped() {
+        return true;
+    }
+
+    @Override
+    public long ringsFromGossip() {
+        return ringsFromGossip.get();
+    }
+
+    /** Announces that this node leaves, and stops gossiping two periods later, as {@link PeerMembership} does. */
+    @Override
+    public void close() {
+        try {
+            runner.leave();
+            Thread.sleep(2 * periodMs);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IllegalStateException busy) {
+            // The runner's command queue is full: it stops without announcing, as a crash.
+        } finally {
+            runner.close();
+        }
+    }
+}
