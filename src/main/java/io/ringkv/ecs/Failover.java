@@ -34,9 +34,11 @@ import org.slf4j.LoggerFactory;
  *       relayed by another node (its own link to the ECS is broken) counts the same, once its
  *       signature and sequence number show it is the node's own and new.
  *   <li><b>Gossip.</b> Heartbeats carry the members their sender's gossip finds dead ({@link
- *       GossipReports}). A member more than half of the ring finds dead is cut off from its peers:
- *       its heartbeats are answered without a lease and not counted, so the round declares it
- *       (CUT_OFF) once the failure timeout has passed since the last one counted.
+ *       GossipReports}). A member more than half of the ring finds dead is told so in its replies
+ *       (it refutes, if it is alive and only its refutation was lost); if that verdict lasts a
+ *       failure timeout, it is cut off from its peers: its heartbeats are answered without a lease
+ *       and not counted, so the round declares it (CUT_OFF) once the failure timeout has passed
+ *       since the last one counted.
  *   <li><b>The round</b> ({@link #round}, every failure-timeout / 10, on its own thread, never
  *       calling a node): members silent for the timeout are declared FAILED and a ring without them
  *       is committed at once, as the next epoch after both the current ring and any ring change
@@ -84,6 +86,14 @@ final class Failover {
     private final Map<String, Sequence> sequences = new HashMap<>();
     /** Per node: the relay its last counted heartbeat came through, absent when it came directly. */
     private final Map<String, String> lastVia = new ConcurrentHashMap<>();
+    /**
+     * Per node: when a heartbeat of it last went uncounted because it was cut off. A member declared
+     * after that (it went on heartbeating) was cut off; one silent since its last counted heartbeat
+     * failed, whatever gossip says of it too.
+     */
+    private final Map<String, Instant> uncounted = new ConcurrentHashMap<>();
+    /** Per node: since when more than half of the ring has found it dead, without a break. */
+    private final Map<String, Instant> cutOffSince = new ConcurrentHashMap<>();
 
     private record Sequence(String incarnation, long seq) {}
 
@@ -147,11 +157,24 @@ final class Failover {
             reports.report(id, in.dead(), now);
         }
         List<String> condemners = reports.condemners(id, members, m -> detector.isLive(m, now), now);
+        List<String> deadBy = List.of();
         if (members.contains(id) && GossipReports.cutOff(condemners.size(), members.size())) {
-            // Not recorded: to the detector this node is silent from its last counted heartbeat on.
-            return new HeartbeatReply(coordinator.state().ring().epoch(), leaseMs, false, node.get().status().name(),
-                    condemners.size() + " of the " + members.size() + " ring members (" + String.join(", ",
-                            condemners) + ") find this node dead by gossip: it is cut off from its peers");
+            deadBy = condemners;
+            // A false suspicion whose refutation was lost looks the same for a while: the node is
+            // told (deadBy) and refutes; only a majority's verdict that outlasts the failure timeout
+            // stops its heartbeats from counting.
+            Instant since = cutOffSince.computeIfAbsent(id, k -> now);
+            if (Duration.between(since, now).compareTo(detector.timeout()) >= 0) {
+                // Not recorded: to the detector this node is silent from its last counted heartbeat on.
+                uncounted.put(id, now);
+                return new HeartbeatReply(coordinator.state().ring().epoch(), leaseMs, false,
+                        node.get().status().name(), condemners.size() + " of the " + members.size()
+                                + " ring members (" + String.join(", ", condemners) + ") have found this node dead by"
+                                + " gossip for " + Duration.between(since, now).toMillis() + " ms: it is cut off from"
+                                + " its peers", deadBy);
+            }
+        } else {
+            cutOffSince.remove(id);
         }
         FailureDetector.Beat beat = detector.heartbeat(id, in.incarnation(), in.epoch(), node.get().incarnation(), now);
         if (in.via() == null) {
@@ -182,7 +205,7 @@ final class Failover {
         } else {
             refusal = null;
         }
-        return new HeartbeatReply(ring.epoch(), leaseMs, refusal == null, status.name(), refusal);
+        return new HeartbeatReply(ring.epoch(), leaseMs, refusal == null, status.name(), refusal, deadBy);
     }
 
     /**
@@ -256,6 +279,8 @@ final class Failover {
         detector.retain(known);
         reports.retain(known);
         lastVia.keySet().retainAll(known);
+        uncounted.keySet().retainAll(known);
+        cutOffSince.keySet().retainAll(known);
         synchronized (sequences) {
             sequences.keySet().retainAll(known);
         }
@@ -285,8 +310,8 @@ final class Failover {
         if (!failed.isEmpty() || !restarted.isEmpty()) {
             Set<String> cutOff = new HashSet<>();
             for (Silent f : failed) {
-                List<String> condemners = reports.condemners(f.id(), members, m -> detector.isLive(m, now), now);
-                if (GossipReports.cutOff(condemners.size(), members.size())) {
+                Instant lastUncounted = uncounted.get(f.id());
+                if (lastUncounted != null && lastUncounted.isAfter(f.lastHeard())) {
                     cutOff.add(f.id());
                 }
             }

@@ -1,5 +1,7 @@
 package io.ringkv.ecs;
 
+import java.util.List;
+
 /**
  * What the ECS answers a node's heartbeat ({@code POST /api/v1/nodes/{id}/heartbeat}).
  *
@@ -11,7 +13,19 @@ package io.ringkv.ecs;
  * @param status the node's status at the ECS, or {@link #UNKNOWN} when the ECS does not know it
  *     (the node then registers again)
  * @param reason why no lease was granted, null when it was
+ * @param deadBy the ring members whose gossip finds this node dead, when more than half of the ring
+ *     does: a node that is alive tells them so at once (its refutation may have been lost), since
+ *     after ringkv.ecs.failure-timeout of that its heartbeats stop counting
  */
-public record HeartbeatReply(long epoch, long leaseMs, boolean lease, String status, String reason) {
+public record HeartbeatReply(long epoch, long leaseMs, boolean lease, String status, String reason,
+        List<String> deadBy) {
     public static final String UNKNOWN = "UNKNOWN";
+
+    public HeartbeatReply {
+        deadBy = List.copyOf(deadBy);
+    }
+
+    public HeartbeatReply(long epoch, long leaseMs, boolean lease, String status, String reason) {
+        this(epoch, leaseMs, lease, status, reason, List.of());
+    }
 }

@@ -6,6 +6,7 @@ import io.ringkv.cluster.ClusterState;
 import io.ringkv.cluster.Handoff;
 import io.ringkv.cluster.Peers;
 import io.ringkv.replication.CatchUp;
+import io.ringkv.replication.RangeKeys;
 import io.ringkv.replication.Replicator;
 import io.ringkv.common.RingPosition;
 import io.ringkv.ring.Member;
@@ -79,6 +80,7 @@ final class ClusterKvService implements KvService {
     private final CatchUp catchUp;
     private final boolean readAny;
     private final int keyBytesMax;
+    private final RangeKeys rangeKeys;
     /** Sends another node's heartbeat to this node's ECS; null without an ECS. */
     private final HeartbeatRelay heartbeatRelay;
 
@@ -93,7 +95,8 @@ final class ClusterKvService implements KvService {
      *     instead of forwarding it to the primary
      */
     ClusterKvService(KvService local, ClusterState cluster, Handoff handoff, Peers peers, Replicator replicator,
-            BooleanSupplier dropping, CatchUp catchUp, boolean readAny, int keyBytesMax, HeartbeatRelay heartbeatRelay) {
+            BooleanSupplier dropping, CatchUp catchUp, RangeKeys rangeKeys, boolean readAny, int keyBytesMax,
+            HeartbeatRelay heartbeatRelay) {
         this.local = local;
         this.cluster = cluster;
         this.handoff = handoff;
@@ -104,6 +107,7 @@ final class ClusterKvService implements KvService {
         this.readAny = readAny;
         this.keyBytesMax = keyBytesMax;
         this.heartbeatRelay = heartbeatRelay;
+        this.rangeKeys = rangeKeys;
     }
 
     @Override
@@ -129,6 +133,7 @@ final class ClusterKvService implements KvService {
                 yield refusal != null ? done(refusal) : local.execute(request, origin);
             }
             case RANGE_PULL -> catchUp.serve(request);
+            case RANGE_KEYS -> rangeKeys.serve(request);
             case HEARTBEAT_RELAY -> heartbeatRelay == null
                     ? done(KVResponse.newBuilder().setErrCode(ErrorCode.UNKNOWN_COMMAND.code())
                             .setValue(ByteString.copyFromUtf8("this node has no ECS to relay a heartbeat to")).build())

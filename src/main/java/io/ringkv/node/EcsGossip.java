@@ -2,6 +2,7 @@ package io.ringkv.node;
 
 import io.ringkv.cluster.ClusterState;
 import io.ringkv.cluster.Peers;
+import io.ringkv.membership.Address;
 import io.ringkv.membership.Endpoint;
 import io.ringkv.membership.MembershipView;
 import io.ringkv.membership.SwimConfig;
@@ -66,6 +67,7 @@ final class EcsGossip implements GossipMembership, AutoCloseable {
     private final AtomicBoolean pulling = new AtomicBoolean();
     private final AtomicLong lastPullNanos = new AtomicLong(System.nanoTime() - TimeUnit.HOURS.toNanos(1));
     private final AtomicLong ringsFromGossip = new AtomicLong();
+    private final AtomicLong lastRefuteNanos = new AtomicLong(System.nanoTime() - TimeUnit.HOURS.toNanos(1));
 
     EcsGossip(String selfId, String bindHost, int selfPort, int gossipPortOffset, SwimConfig config, byte[] clusterKey,
             ClusterState cluster, Peers peers, SwimRunner.DatagramFilter filter) throws IOException {
@@ -184,6 +186,35 @@ final class EcsGossip implements GossipMembership, AutoCloseable {
             return InetAddress.getByName(name).equals(address);
         } catch (UnknownHostException e) {
             return false;
+        }
+    }
+
+    /**
+     * The ECS says that members find this node dead though it runs (a suspicion whose refutation
+     * was lost, or a partition that healed): it asks every ring member for its table at once, and
+     * refutes what it learns, instead of waiting for the periodic sync. At most once a period.
+     */
+    void refute(String foundDeadBy) {
+        long now = System.nanoTime();
+        long last = lastRefuteNanos.get();
+        if (now - last < TimeUnit.MILLISECONDS.toNanos(periodMs) || !lastRefuteNanos.compareAndSet(last, now)) {
+            return;
+        }
+        Ring ring = cluster.ring();
+        if (ring == null) {
+            return;
+        }
+        List<Address> everyone = new ArrayList<>();
+        for (Member member : ring.members()) {
+            if (!member.id().equals(selfId)) {
+                everyone.add(GossipMembership.gossipAddress(member.host(), member.port(), gossipPortOffset));
+            }
+        }
+        log.info("the ECS says {} find this node dead: asking every member for its table to refute it", foundDeadBy);
+        try {
+            runner.join(everyone);
+        } catch (IllegalStateException busy) {
+            // The runner's command queue is full; the next heartbeat reply asks again.
         }
     }
 

@@ -298,6 +298,10 @@ final class EcsLink implements ApplicationListener<ApplicationReadyEvent>, AutoC
             log.info("heartbeat acknowledged without renewing the lease: {}", reason);
             lastHeartbeatProblem = "no lease: " + reason;
         }
+        if (gossip != null && reply.path("deadBy").isArray() && !reply.path("deadBy").isEmpty()) {
+            // Others find this node dead though it runs: their news of its refutation was lost.
+            gossip.refute(reply.path("deadBy").toString());
+        }
         if (HEARTBEAT_UNKNOWN.equals(reply.path("status").asString(""))) {
             registered = false;
         }

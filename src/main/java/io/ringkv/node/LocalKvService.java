@@ -80,7 +80,7 @@ final class LocalKvService implements KvService {
                 case WIPEOUT -> storage.wipe()
                         .handle((ok, failure) -> failure == null ? Replies.SUCCESS : failureReply(command, failure));
                 // The ring is the cluster layer's business; a node without one never gets here.
-                case GET_RING, RANGE_PULL, HEARTBEAT_RELAY -> error(ErrorCode.UNKNOWN_COMMAND);
+                case GET_RING, RANGE_PULL, HEARTBEAT_RELAY, RANGE_KEYS -> error(ErrorCode.UNKNOWN_COMMAND);
                 case SHUTDOWN, IS_ALIVE -> Replies.done(Replies.SUCCESS);
                 case GET_PID -> Replies.done(KVResponse.newBuilder()
                         .setErrCode(ErrorCode.SUCCESS.code())

@@ -6,6 +6,7 @@ import io.ringkv.admin.AdminTokenFilter;
 import io.ringkv.cluster.ClusterState;
 import io.ringkv.cluster.Handoff;
 import io.ringkv.replication.CatchUp;
+import io.ringkv.replication.RangeKeys;
 import io.ringkv.replication.RangeSync;
 import io.ringkv.replication.Replicator;
 import io.ringkv.cluster.PeerClients;
@@ -45,6 +46,8 @@ class NodeConfiguration {
     private static final int REPLY_CACHE_STRIPES = 16;
     /** The log engine's files live in their own directory, apart from the admin token. */
     private static final String LOG_DIR = "log";
+    /** A page of keys holds at least this much even under a tiny value limit: any reply cache takes it. */
+    private static final int RANGE_KEYS_PAGE_BYTES_MIN = 256;
 
     @Bean
     AdminToken adminToken(RingKvProperties properties) {
@@ -182,11 +185,17 @@ class NodeConfiguration {
                 properties.replication().timeout().toMillis(), Executors.newVirtualThreadPerTaskExecutor());
     }
 
+    /** Lists a replica's keys in a range, for a primary's range sync; pages fit a reply of the value limit. */
+    @Bean
+    RangeKeys rangeKeys(RingKvProperties properties, StorageEngine storage, Peers peers) {
+        return new RangeKeys(storage, peers, Math.max(properties.limits().valueBytesMax(), RANGE_KEYS_PAGE_BYTES_MIN));
+    }
+
     /** Told of every ring the node adopts: it ends a handoff, then syncs and drops ranges. */
     @Bean(destroyMethod = "close")
     RangeSync rangeSync(ClusterState cluster, StorageEngine storage, Replicator replicator, Handoff handoff,
-            MeterRegistry registry) {
-        RangeSync sync = new RangeSync(cluster.selfId(), storage, replicator, handoff);
+            RangeKeys rangeKeys, MeterRegistry registry) {
+        RangeSync sync = new RangeSync(cluster.selfId(), storage, replicator, handoff, rangeKeys);
         ReplicationMetrics.bind(registry, replicator, sync);
         sync.start(cluster.ring());
         cluster.onAdopted(sync::onRingAdopted);
@@ -258,12 +267,12 @@ class NodeConfiguration {
     @Bean
     KvService kvService(RingKvProperties properties, ProcessNode process, StorageEngine storage,
             ClusterState cluster, Handoff handoff, Peers peers, Replicator replicator, RangeSync rangeSync,
-            CatchUp catchUp, ObjectProvider<EcsLink> ecsLink) {
+            CatchUp catchUp, RangeKeys rangeKeys, ObjectProvider<EcsLink> ecsLink) {
         var limits = properties.limits();
         var local = new LocalKvService(process, storage, limits.keyBytesMax(), limits.valueBytesMax());
         EcsLink ecs = ecsLink.getIfAvailable();
         return new ClusterKvService(local, cluster, handoff, peers, replicator, rangeSync::dropping, catchUp,
-                properties.replication().read() == RingKvProperties.ReadFrom.any, limits.keyBytesMax(),
+                rangeKeys, properties.replication().read() == RingKvProperties.ReadFrom.any, limits.keyBytesMax(),
                 ecs == null ? null : ecs::forwardHeartbeat);
     }
 

@@ -8,10 +8,12 @@ import io.ringkv.ring.TokenRange;
 import io.ringkv.storage.StorageEngine;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -27,7 +29,11 @@ import org.slf4j.LoggerFactory;
  *       here, to every backup ({@link Replicator#push}, in the key's order with live writes, so
  *       that a push never overwrites a newer write). A member new to the set gets everything; an
  *       old one gets back in step with the primary on the writes of a primary that failed before
- *       all its backups had them. Until a range is done, reads of its keys push first.
+ *       all its backups had them. Then each backup's keys in the range are listed ({@link
+ *       RangeKeys}) and those this node does not hold are pushed too, as they stand here: removed.
+ *       Otherwise a remove that reached some replicas before its primary died would come back the
+ *       day a replica that missed it leads the range. Until a range is done, reads of its keys push
+ *       first.
  *   <li>ranges this node kept in the previous ring and does not keep in the new one are dropped,
  *       unless a handoff to that ring was under way and not READY (then they may exist only here). A node that was failed
  *       over and comes back adopts a ring without itself and so starts empty before it is
@@ -51,6 +57,8 @@ public final class RangeSync implements AutoCloseable {
     static final long SUSPECT_RETRY_WAIT_MS = 30_000;
     /** How long the window may stay full before the sync fails (each push has its own timeout too). */
     static final long WINDOW_WAIT_MS = 30_000;
+    /** How long one page of a backup's keys may take to arrive; the peer's own reply timeout is shorter. */
+    static final long LIST_WAIT_MS = 10_000;
 
     public enum State {
         IDLE,
@@ -69,6 +77,7 @@ public final class RangeSync implements AutoCloseable {
     private final StorageEngine storage;
     private final Replicator replicator;
     private final Handoff handoff;
+    private final RangeKeys rangeKeys;
     private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("ringkv-range-sync").factory());
     private final AtomicLong generation = new AtomicLong();
@@ -76,6 +85,8 @@ public final class RangeSync implements AutoCloseable {
     private final AtomicLong keys = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong failedKeys = new AtomicLong();
+    /** Keys of the current sync found on a backup but not here, and pushed as removed. */
+    private final AtomicLong strays = new AtomicLong();
     private final AtomicInteger dropsRunning = new AtomicInteger();
     /** Keys pushed by every sync since start (metrics). */
     private final AtomicLong keysPushedTotal = new AtomicLong();
@@ -87,11 +98,13 @@ public final class RangeSync implements AutoCloseable {
     /** Ranges of the running plan not yet done; reads of their keys push first. */
     private volatile List<TokenRange> remaining = List.of();
 
-    public RangeSync(String selfId, StorageEngine storage, Replicator replicator, Handoff handoff) {
+    public RangeSync(String selfId, StorageEngine storage, Replicator replicator, Handoff handoff,
+            RangeKeys rangeKeys) {
         this.selfId = selfId;
         this.storage = storage;
         this.replicator = replicator;
         this.handoff = handoff;
+        this.rangeKeys = rangeKeys;
         replicator.attach(this);
         // On the sync thread: while a plan runs it pushes every key anyway, so a round may wait.
         worker.scheduleWithFixedDelay(this::retrySuspects, SUSPECT_RETRY_PERIOD_MS, SUSPECT_RETRY_PERIOD_MS,
@@ -234,6 +247,7 @@ public final class RangeSync implements AutoCloseable {
         keys.set(0);
         bytes.set(0);
         failedKeys.set(0);
+        strays.set(0);
         error = null;
         remaining = p.ranges();
         if (p.ranges().isEmpty()) {
@@ -270,6 +284,7 @@ public final class RangeSync implements AutoCloseable {
                         window.release();
                     });
                 });
+                removeStrays(p, range, window);
                 acquireAll(window);
                 window.release(WINDOW);
                 left.remove(range);
@@ -281,6 +296,61 @@ public final class RangeSync implements AutoCloseable {
             log.info("ring epoch {}: sync superseded by a newer plan", p.ring().epoch());
         } catch (RuntimeException e) {
             fail(p, e.toString());
+        }
+    }
+
+    /**
+     * Lists each backup's keys in the range and pushes those this node does not hold, as they stand
+     * here (removed; or written, if a write landed meanwhile: the push follows it in the key's
+     * order). A backup that cannot list counts as a failed key, so the range is synced again.
+     */
+    private void removeStrays(Plan p, TokenRange range, Semaphore window) {
+        List<Member> replicas = p.ring().replicasOf(range.endInclusive());
+        for (Member backup : replicas) {
+            if (backup.id().equals(selfId)) {
+                continue;
+            }
+            byte[] after = new byte[0];
+            while (true) {
+                if (generation.get() != p.generation()) {
+                    throw new Superseded();
+                }
+                RangeKeys.Page page;
+                try {
+                    page = rangeKeys.fetch(backup, range, after).toCompletableFuture()
+                            .get(LIST_WAIT_MS, TimeUnit.MILLISECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof RangeKeys.RangeKeysUnsupported)) {
+                        failedKeys.incrementAndGet();
+                        log.debug("{} did not list its keys of {}: {}", backup.id(), range, e.getCause().toString());
+                    }
+                    break;
+                } catch (TimeoutException e) {
+                    failedKeys.incrementAndGet();
+                    break;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new Superseded();
+                }
+                for (byte[] key : page.keys()) {
+                    if (storage.get(key) != null) {
+                        continue;
+                    }
+                    acquire(window);
+                    replicator.push(key, p.ring(), replicas).whenComplete((ok, failure) -> {
+                        if (Boolean.TRUE.equals(ok)) {
+                            strays.incrementAndGet();
+                        } else {
+                            failedKeys.incrementAndGet();
+                        }
+                        window.release();
+                    });
+                }
+                if (!page.more() || page.keys().isEmpty()) {
+                    break;
+                }
+                after = page.keys().getLast();
+            }
         }
     }
 
@@ -300,8 +370,9 @@ public final class RangeSync implements AutoCloseable {
         if (p.full()) {
             replicator.fullSyncEnded(p.startedNanos());
         }
-        log.info("ring epoch {}: synced {} ranges, {} keys, {} bytes in {} ms ({} MB/s)", p.ring().epoch(),
-                p.ranges().size(), keys.get(), bytes.get(), ms, String.format("%.2f", bytes.get() / 1e3 / ms));
+        log.info("ring epoch {}: synced {} ranges, {} keys, {} bytes in {} ms ({} MB/s){}", p.ring().epoch(),
+                p.ranges().size(), keys.get(), bytes.get(), ms, String.format("%.2f", bytes.get() / 1e3 / ms),
+                strays.get() == 0 ? "" : "; " + strays.get() + " keys only a backup held were removed there");
     }
 
     private void fail(Plan p, String why) {

@@ -32,7 +32,14 @@ public enum Command {
      * (the ECS checks the signature, so a relay cannot forge one); the reply's {@code value} is the
      * ECS's JSON answer. How a node whose own link to the ECS is broken keeps its lease.
      */
-    HEARTBEAT_RELAY(0x24);
+    HEARTBEAT_RELAY(0x24),
+    /**
+     * Node to node: list the keys you hold in a range, a page at a time (see {@code
+     * io.ringkv.replication.RangeKeys}): {@code key} is the range as for RANGE_PULL, {@code value}
+     * the last key of the previous page. A syncing primary removes on its backups what it does not
+     * hold itself.
+     */
+    RANGE_KEYS(0x25);
 
     private static final Command[] BY_CODE = new Command[0x100];
 

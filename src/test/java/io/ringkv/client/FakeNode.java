@@ -182,7 +182,7 @@ public final class FakeNode implements AutoCloseable {
                 case IS_ALIVE -> code(ErrorCode.SUCCESS);
                 case GET_PID -> KVResponse.newBuilder().setErrCode(0).setPid(4242).build();
                 case GET_MEMBERSHIP_COUNT -> KVResponse.newBuilder().setErrCode(0).setMembershipCount(1).build();
-                case STORE_PUT, STORE_REMOVE, GET_RING, RANGE_PULL, HEARTBEAT_RELAY -> code(ErrorCode.UNKNOWN_COMMAND);
+                case STORE_PUT, STORE_REMOVE, GET_RING, RANGE_PULL, HEARTBEAT_RELAY, RANGE_KEYS -> code(ErrorCode.UNKNOWN_COMMAND);
             };
             return reply(r, response);
         };

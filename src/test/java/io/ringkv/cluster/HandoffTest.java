@@ -1,14 +1,17 @@
 package io.ringkv.cluster;
 
+import static io.ringkv.ring.ThreeMembers.A;
+import static io.ringkv.ring.ThreeMembers.B;
+import static io.ringkv.ring.ThreeMembers.C;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import io.ringkv.common.RingPosition;
+import io.ringkv.replication.RangeKeys;
 import io.ringkv.replication.RangeSync;
 import io.ringkv.replication.Replicator;
-import io.ringkv.ring.Member;
 import io.ringkv.ring.Ring;
 import io.ringkv.storage.memory.MemoryEngine;
 import io.ringkv.wire.Command;
@@ -33,9 +36,6 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class HandoffTest {
     private static final int KEYS = 2_000;
-    private static final Member A = new Member("a", "127.0.0.1", 1, 2);
-    private static final Member B = new Member("b", "127.0.0.1", 3, 4);
-    private static final Member C = new Member("c", "127.0.0.1", 5, 6);
     private static final Ring BEFORE = Ring.of(1, 16, List.of(A, B));
     private static final Ring AFTER = BEFORE.plus(C);
 
@@ -97,7 +97,7 @@ class HandoffTest {
         loadOwnKeys();
         // The replication layer owns the switch: it asks the handoff, then drops what a no longer keeps.
         RangeSync sync = new RangeSync("a", local, new Replicator("a", new ClusterState("a"), local, peers, 1_000,
-                Runnable::run), handoff);
+                Runnable::run), handoff, new RangeKeys(local, peers, 10_000));
         sync.start(BEFORE);
         long moving = 0;
         long staying = 0;

@@ -144,16 +144,22 @@ class FailoverTest extends CoordinatorHarness {
         gossipDead.put("node-2", List.of("node-1", "node-3"));
         round();
         Instant reportedAt = now;
-        HeartbeatReply refused = beat("node-2");
-        assertThat(refused.lease()).isFalse();
-        assertThat(refused.reason()).contains("2 of the 3 ring members", "cut off from its peers");
-        assertThat(beat("node-1").lease()).as("node-2 alone cuts nobody off").isTrue();
+        HeartbeatReply told = beat("node-2");
+        assertThat(told.lease()).as("a verdict may be a lost refutation: it is told first").isTrue();
+        assertThat(told.deadBy()).containsExactly("node-1", "node-3");
+        assertThat(beat("node-1").deadBy()).as("node-2 alone cuts nobody off").isEmpty();
         assertThat(view("node-2").deadBy()).containsExactly("node-1", "node-3");
         assertThat(view("node-1").deadBy()).containsExactly("node-2");
 
+        rounds(FAILURE_TIMEOUT);
+        HeartbeatReply refused = beat("node-2");
+        assertThat(refused.lease()).isFalse();
+        assertThat(refused.reason()).contains("2 of the 3 ring members", "cut off from its peers");
+
         roundsUntil(Duration.ofSeconds(5), () -> lastFailover().isPresent());
-        // Its last counted heartbeat was the round before the reports arrived.
-        assertThat(Duration.between(reportedAt, now)).isBetween(FAILURE_TIMEOUT.minus(ROUND), FAILURE_TIMEOUT);
+        // The verdict lasted a failure timeout, then its heartbeats went uncounted for another.
+        assertThat(Duration.between(reportedAt, now)).isBetween(FAILURE_TIMEOUT.multipliedBy(2).minus(ROUND),
+                FAILURE_TIMEOUT.multipliedBy(2).plus(ROUND));
         assertThat(members()).containsExactly("node-1", "node-3");
         assertThat(status("node-2")).isEqualTo(NodeStatus.FAILED);
         assertThat(lastFailover().orElseThrow().detections()).singleElement()
@@ -166,6 +172,29 @@ class FailoverTest extends CoordinatorHarness {
         rounds(Duration.ofSeconds(1));
         assertThat(coordinator.operations()).anyMatch(o -> o.kind() == OperationKind.ADMIT_NODE
                 && o.nodeIds().contains("node-2"));
+    }
+
+    @Test
+    void aVerdictThatEndsWithinTheFailureTimeoutCostsNothing() {
+        rounds(Duration.ofSeconds(1));
+        gossipDead.put("node-1", List.of("node-2"));
+        gossipDead.put("node-3", List.of("node-2"));
+        rounds(FAILURE_TIMEOUT.minus(ROUND.multipliedBy(2)));
+        gossipDead.clear(); // node-2 refuted
+        rounds(Duration.ofSeconds(10));
+        assertThat(lastFailover()).isEmpty();
+        assertThat(beat("node-2").lease()).isTrue();
+    }
+
+    @Test
+    void aSilentMemberIsFailedNotCutOffEvenWhenGossipFindsItDeadToo() {
+        rounds(Duration.ofSeconds(1));
+        kill("node-2");
+        gossipDead.put("node-1", List.of("node-2"));
+        gossipDead.put("node-3", List.of("node-2"));
+        roundsUntil(Duration.ofSeconds(5), () -> lastFailover().isPresent());
+        assertThat(lastFailover().orElseThrow().detections()).singleElement()
+                .satisfies(d -> assertThat(d.cause()).isEqualTo(Cause.FAILED));
     }
 
     @Test

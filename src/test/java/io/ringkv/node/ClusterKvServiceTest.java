@@ -1,5 +1,9 @@
 package io.ringkv.node;
 
+import static io.ringkv.ring.ThreeMembers.A;
+import static io.ringkv.ring.ThreeMembers.B;
+import static io.ringkv.ring.ThreeMembers.C;
+import static io.ringkv.ring.ThreeMembers.RING;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -10,9 +14,8 @@ import io.ringkv.cluster.Lease;
 import io.ringkv.cluster.Peers;
 import io.ringkv.common.RingPosition;
 import io.ringkv.replication.CatchUp;
+import io.ringkv.replication.RangeKeys;
 import io.ringkv.replication.Replicator;
-import io.ringkv.ring.Member;
-import io.ringkv.ring.Ring;
 import io.ringkv.storage.memory.MemoryEngine;
 import io.ringkv.wire.Command;
 import io.ringkv.wire.Origin;
@@ -22,7 +25,6 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -37,10 +39,6 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(30)
 class ClusterKvServiceTest {
-    private static final Member A = new Member("a", "127.0.0.1", 1, 2);
-    private static final Member B = new Member("b", "127.0.0.1", 3, 4);
-    private static final Member C = new Member("c", "127.0.0.1", 5, 6);
-    private static final Ring RING = Ring.of(5, 16, 3, List.of(A, B, C));
     private static final Origin ORIGIN = new Origin(new InetSocketAddress("127.0.0.1", 9), new byte[] {1, 2});
 
     private final MemoryEngine storage = new MemoryEngine(1 << 20);
@@ -51,7 +49,8 @@ class ClusterKvServiceTest {
     private final ClusterKvService service = new ClusterKvService(
             (request, origin) -> CompletableFuture.completedFuture(KVResponse.newBuilder().build()), cluster,
             new Handoff("a", storage, peers), peers, replicator, () -> false,
-            new CatchUp("a", cluster, storage, replicator, peers, false), false, 1024, null);
+            new CatchUp("a", cluster, storage, replicator, peers, false), new RangeKeys(storage, peers, 10_000), false,
+            1024, null);
 
     @AfterEach
     void close() {

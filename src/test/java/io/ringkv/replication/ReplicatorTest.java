@@ -1,5 +1,9 @@
 package io.ringkv.replication;
 
+import static io.ringkv.ring.ThreeMembers.A;
+import static io.ringkv.ring.ThreeMembers.B;
+import static io.ringkv.ring.ThreeMembers.C;
+import static io.ringkv.ring.ThreeMembers.RING;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -32,10 +36,6 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(30)
 class ReplicatorTest {
-    private static final Member A = new Member("a", "127.0.0.1", 1, 2);
-    private static final Member B = new Member("b", "127.0.0.1", 3, 4);
-    private static final Member C = new Member("c", "127.0.0.1", 5, 6);
-    private static final Ring RING = Ring.of(5, 16, 3, List.of(A, B, C));
 
     private final MemoryEngine local = new MemoryEngine(16 << 20);
     private final ClusterState cluster = new ClusterState("a", true, RING);
