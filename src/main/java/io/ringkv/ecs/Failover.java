@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -82,20 +81,8 @@ final class Failover {
     private final GossipReports reports;
     /** Members a failover ring is pushed to, 0 for all; see {@link Coordinator.Settings#ringPushFanout}. */
     private final int pushFanout;
-    /** Per node: the process and the highest heartbeat number seen from it, to refuse replayed relays. */
-    private final Map<String, Sequence> sequences = new HashMap<>();
-    /** Per node: the relay its last counted heartbeat came through, absent when it came directly. */
-    private final Map<String, String> lastVia = new ConcurrentHashMap<>();
-    /**
-     * Per node: when a heartbeat of it last went uncounted because it was cut off. A member declared
-     * after that (it went on heartbeating) was cut off; one silent since its last counted heartbeat
-     * failed, whatever gossip says of it too.
-     */
-    private final Map<String, Instant> uncounted = new ConcurrentHashMap<>();
-    /** Per node: since when more than half of the ring has found it dead, without a break. */
-    private final Map<String, Instant> cutOffSince = new ConcurrentHashMap<>();
+    private final HeartbeatRelays relays = new HeartbeatRelays();
 
-    private record Sequence(String incarnation, long seq) {}
 
 
     Failover(Coordinator coordinator, FailureDetector detector, RepairDriver repairs, NodeClient nodes,
@@ -150,38 +137,24 @@ final class Failover {
                 throw new ClusterException(ClusterException.Kind.CONFLICT, refusal);
             }
         } else {
-            advance(in.id(), in.incarnation(), in.seq());
+            relays.advance(in.id(), in.incarnation(), in.seq());
         }
         List<String> members = memberIds(coordinator.state());
         if (members.contains(id)) {
             reports.report(id, in.dead(), now);
         }
-        List<String> condemners = reports.condemners(id, members, m -> detector.isLive(m, now), now);
-        List<String> deadBy = List.of();
-        if (members.contains(id) && GossipReports.cutOff(condemners.size(), members.size())) {
-            deadBy = condemners;
-            // A false suspicion whose refutation was lost looks the same for a while: the node is
-            // told (deadBy) and refutes; only a majority's verdict that outlasts the failure timeout
-            // stops its heartbeats from counting.
-            Instant since = cutOffSince.computeIfAbsent(id, k -> now);
-            if (Duration.between(since, now).compareTo(detector.timeout()) >= 0) {
-                // Not recorded: to the detector this node is silent from its last counted heartbeat on.
-                uncounted.put(id, now);
-                return new HeartbeatReply(coordinator.state().ring().epoch(), leaseMs, false,
-                        node.get().status().name(), condemners.size() + " of the " + members.size()
-                                + " ring members (" + String.join(", ", condemners) + ") have found this node dead by"
-                                + " gossip for " + Duration.between(since, now).toMillis() + " ms: it is cut off from"
-                                + " its peers", deadBy);
-            }
-        } else {
-            cutOffSince.remove(id);
+        // A false suspicion whose refutation was lost looks the same for a while: the node is told
+        // (deadBy) and refutes; only a verdict that outlasts the failure timeout cuts it off.
+        GossipReports.Verdict verdict = reports.judge(id, members, m -> detector.isLive(m, now), now);
+        if (verdict.cutOff()) {
+            // Not recorded: to the detector this node is silent from its last counted heartbeat on.
+            return new HeartbeatReply(coordinator.state().ring().epoch(), leaseMs, false, node.get().status().name(),
+                    verdict.deadBy().size() + " of the " + members.size() + " ring members (" + String.join(", ",
+                            verdict.deadBy()) + ") have found this node dead by gossip for " + verdict.forMs()
+                            + " ms: it is cut off from its peers", verdict.deadBy());
         }
         FailureDetector.Beat beat = detector.heartbeat(id, in.incarnation(), in.epoch(), node.get().incarnation(), now);
-        if (in.via() == null) {
-            lastVia.remove(id);
-        } else {
-            lastVia.put(id, in.via());
-        }
+        relays.counted(id, in.via());
         long epoch = in.epoch();
         // Read after the detector: a declaration or fence made before it is visible in this state.
         ClusterState state = coordinator.state();
@@ -205,7 +178,7 @@ final class Failover {
         } else {
             refusal = null;
         }
-        return new HeartbeatReply(ring.epoch(), leaseMs, refusal == null, status.name(), refusal, deadBy);
+        return new HeartbeatReply(ring.epoch(), leaseMs, refusal == null, status.name(), refusal, verdict.deadBy());
     }
 
     /**
@@ -216,29 +189,15 @@ final class Failover {
         if (in.seq() <= 0) {
             return "a relayed heartbeat must carry its node's seq";
         }
-        if (!advance(in.id(), in.incarnation(), in.seq())) {
+        if (!relays.advance(in.id(), in.incarnation(), in.seq())) {
             return "heartbeat " + in.seq() + " of this process was seen already (a replay, or a slower copy)";
         }
         return null;
     }
 
-    /** Records {@code seq} as the newest heartbeat of the process; false when one as new was seen. */
-    private boolean advance(String id, String incarnation, long seq) {
-        synchronized (sequences) {
-            Sequence last = sequences.get(id);
-            if (last != null && last.incarnation().equals(incarnation) && last.seq() >= seq) {
-                return false;
-            }
-            if (seq > 0) {
-                sequences.put(id, new Sequence(incarnation, seq));
-            }
-            return true;
-        }
-    }
-
     /** The relay a node's last counted heartbeat came through, or null when it came directly. */
     String heartbeatVia(String id) {
-        return lastVia.get(id);
+        return relays.via(id);
     }
 
     /** The ring members whose gossip finds {@code id} dead now. */
@@ -278,12 +237,7 @@ final class Failover {
         Set<String> known = state.nodes().stream().map(NodeRecord::id).collect(Collectors.toSet());
         detector.retain(known);
         reports.retain(known);
-        lastVia.keySet().retainAll(known);
-        uncounted.keySet().retainAll(known);
-        cutOffSince.keySet().retainAll(known);
-        synchronized (sequences) {
-            sequences.keySet().retainAll(known);
-        }
+        relays.retain(known);
         detector.watch(members, now);
         recordIncarnations(state);
 
@@ -310,8 +264,7 @@ final class Failover {
         if (!failed.isEmpty() || !restarted.isEmpty()) {
             Set<String> cutOff = new HashSet<>();
             for (Silent f : failed) {
-                Instant lastUncounted = uncounted.get(f.id());
-                if (lastUncounted != null && lastUncounted.isAfter(f.lastHeard())) {
+                if (reports.wasCutOff(f.id(), f.lastHeard())) {
                     cutOff.add(f.id());
                 }
             }

@@ -22,13 +22,36 @@ import java.util.function.Predicate;
  * keeps an even split (two against two) from condemning both halves: neither side is a majority.
  * One member alone can condemn nobody in a ring of more than one.
  *
+ * <p>{@link #judge} turns that into a verdict on one member's heartbeat: found dead by more than
+ * half of the ring, it is told so (it refutes if it runs and only its refutation was lost); if
+ * that lasts {@code freshFor} without a break, it is cut off, and the heartbeat is not to be counted.
+ *
  * <p>Pure: time comes in as arguments. Thread-safe: every method is short and synchronized.
  */
 final class GossipReports {
     private final Duration freshFor;
     private final Map<String, Report> reports = new HashMap<>();
+    /** Per member: since when more than half of the ring has found it dead, without a break. */
+    private final Map<String, Instant> foundDeadSince = new HashMap<>();
+    /**
+     * Per member: when a heartbeat of it last went uncounted because it was cut off. A member
+     * declared after that went on heartbeating (CUT_OFF); one silent since its last counted
+     * heartbeat failed, whatever gossip says of it too.
+     */
+    private final Map<String, Instant> uncounted = new HashMap<>();
 
     private record Report(Set<String> dead, Instant at) {}
+
+    /**
+     * What the ring says of a member that heartbeats.
+     *
+     * @param deadBy the members that find it dead, when they are more than half of the ring; else empty
+     * @param cutOff whether that has lasted {@code freshFor}: its heartbeat is not to be counted
+     * @param forMs how long the ring has found it dead
+     */
+    record Verdict(List<String> deadBy, boolean cutOff, long forMs) {
+        static final Verdict ALIVE = new Verdict(List.of(), false, 0);
+    }
 
     /** @param freshFor how long a report counts; the failure timeout, as for heartbeats */
     GossipReports(Duration freshFor) {
@@ -53,6 +76,28 @@ final class GossipReports {
         return condemners;
     }
 
+    /** The verdict on {@code id}'s heartbeat at {@code now}; see the class comment. */
+    synchronized Verdict judge(String id, List<String> members, Predicate<String> live, Instant now) {
+        List<String> condemners = condemners(id, members, live, now);
+        if (!members.contains(id) || !cutOff(condemners.size(), members.size())) {
+            foundDeadSince.remove(id);
+            return Verdict.ALIVE;
+        }
+        Instant since = foundDeadSince.computeIfAbsent(id, k -> now);
+        Duration lasted = Duration.between(since, now);
+        boolean cutOff = lasted.compareTo(freshFor) >= 0;
+        if (cutOff) {
+            uncounted.put(id, now);
+        }
+        return new Verdict(condemners, cutOff, lasted.toMillis());
+    }
+
+    /** Whether a heartbeat of {@code id} went uncounted after {@code lastCounted}: it was cut off, not silent. */
+    synchronized boolean wasCutOff(String id, Instant lastCounted) {
+        Instant last = uncounted.get(id);
+        return last != null && last.isAfter(lastCounted);
+    }
+
     /** Whether {@code condemners} finding a member dead cut it off in a ring of {@code ringSize}. */
     static boolean cutOff(int condemners, int ringSize) {
         return 2 * condemners > ringSize;
@@ -61,5 +106,7 @@ final class GossipReports {
     /** Forgets the reports of nodes the ECS no longer knows. */
     synchronized void retain(Set<String> known) {
         reports.keySet().retainAll(known);
+        foundDeadSince.keySet().retainAll(known);
+        uncounted.keySet().retainAll(known);
     }
 }

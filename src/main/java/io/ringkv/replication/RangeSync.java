@@ -29,11 +29,11 @@ import org.slf4j.LoggerFactory;
  *       here, to every backup ({@link Replicator#push}, in the key's order with live writes, so
  *       that a push never overwrites a newer write). A member new to the set gets everything; an
  *       old one gets back in step with the primary on the writes of a primary that failed before
- *       all its backups had them. Then each backup's keys in the range are listed ({@link
- *       RangeKeys}) and those this node does not hold are pushed too, as they stand here: removed.
- *       Otherwise a remove that reached some replicas before its primary died would come back the
- *       day a replica that missed it leads the range. Until a range is done, reads of its keys push
- *       first.
+ *       all its backups had them. Then, for a range this node kept in the ring before too, each
+ *       backup's keys in the range are listed ({@link RangeKeys}) and those this node does not
+ *       hold are pushed too, as they stand here: removed. Otherwise a remove that reached some
+ *       replicas before its primary died would come back the day a replica that missed it leads
+ *       the range. Until a range is done, reads of its keys push first.
  *   <li>ranges this node kept in the previous ring and does not keep in the new one are dropped,
  *       unless a handoff to that ring was under way and not READY (then they may exist only here). A node that was failed
  *       over and comes back adopts a ring without itself and so starts empty before it is
@@ -71,7 +71,12 @@ public final class RangeSync implements AutoCloseable {
     public record Status(long epoch, State state, int ranges, int rangesDone, long keys, long bytes, long failedKeys,
             String error) {}
 
-    private record Plan(long generation, Ring ring, List<TokenRange> ranges, boolean full, long startedNanos) {}
+    /**
+     * @param before the ring the node routed by before {@code ring}, for an incremental plan; null
+     *     for a full one (start-up, an unfinished sync, overflowed suspects)
+     */
+    private record Plan(long generation, Ring ring, Ring before, List<TokenRange> ranges, boolean full,
+            long startedNanos) {}
 
     private final String selfId;
     private final StorageEngine storage;
@@ -130,7 +135,7 @@ public final class RangeSync implements AutoCloseable {
     public synchronized void start(Ring saved) {
         lastRing = saved;
         if (saved != null && !saved.isEmpty()) {
-            schedule(saved, primaryRanges(saved), true);
+            schedule(saved, null, primaryRanges(saved), true);
         }
     }
 
@@ -149,14 +154,14 @@ public final class RangeSync implements AutoCloseable {
                     ? primaryRanges(next)
                     : Ring.rangesWhere(before, next,
                             (was, now) -> isPrimaryWithBackups(now) && !Ring.sameReplicas(was, now));
-            schedule(next, ranges, unfinished);
+            schedule(next, unfinished ? null : before, ranges, unfinished);
         }
     }
 
     /** Syncs every range this node is primary of again (suspect keys overflowed). */
     public synchronized void requestFull() {
         if (lastRing != null) {
-            schedule(lastRing, primaryRanges(lastRing), true);
+            schedule(lastRing, null, primaryRanges(lastRing), true);
         }
     }
 
@@ -190,7 +195,7 @@ public final class RangeSync implements AutoCloseable {
     public synchronized Status retry() {
         Plan p = plan;
         if (p != null && state == State.FAILED) {
-            schedule(p.ring(), p.ranges(), p.full());
+            schedule(p.ring(), p.before(), p.ranges(), p.full());
         }
         return status();
     }
@@ -240,8 +245,8 @@ public final class RangeSync implements AutoCloseable {
     }
 
     // Called with this held.
-    private void schedule(Ring ring, List<TokenRange> ranges, boolean full) {
-        Plan p = new Plan(generation.incrementAndGet(), ring, List.copyOf(ranges), full, System.nanoTime());
+    private void schedule(Ring ring, Ring before, List<TokenRange> ranges, boolean full) {
+        Plan p = new Plan(generation.incrementAndGet(), ring, before, List.copyOf(ranges), full, System.nanoTime());
         plan = p;
         rangesDone.set(0);
         keys.set(0);
@@ -303,8 +308,18 @@ public final class RangeSync implements AutoCloseable {
      * Lists each backup's keys in the range and pushes those this node does not hold, as they stand
      * here (removed; or written, if a write landed meanwhile: the push follows it in the key's
      * order). A backup that cannot list counts as a failed key, so the range is synced again.
+     *
+     * <p>Only where this node's absence of a key means something: in an incremental plan, for a
+     * range it kept in the ring before too (under write-all it then holds every acknowledged write
+     * of the range). Never in a full plan (at start-up its data may be stale or gone; an unfinished
+     * sync may have left it short) nor for a range it did not keep (it may still be pulling it, as a
+     * member of a cluster without an ECS that rejoins): removing there would lose data.
      */
     private void removeStrays(Plan p, TokenRange range, Semaphore window) {
+        if (p.full() || p.before() == null || p.before().isEmpty()
+                || !Ring.names(p.before().replicasOf(range.endInclusive()), selfId)) {
+            return;
+        }
         List<Member> replicas = p.ring().replicasOf(range.endInclusive());
         for (Member backup : replicas) {
             if (backup.id().equals(selfId)) {
@@ -392,7 +407,7 @@ public final class RangeSync implements AutoCloseable {
         worker.schedule(() -> {
             synchronized (this) {
                 if (plan == p && state == State.FAILED) {
-                    schedule(p.ring(), p.ranges(), p.full());
+                    schedule(p.ring(), p.before(), p.ranges(), p.full());
                 }
             }
         }, RETRY_DELAY_MS, TimeUnit.MILLISECONDS);

@@ -63,6 +63,34 @@ class GossipReportsTest {
     }
 
     @Test
+    void aVerdictCutsOffOnlyOnceItHasLastedTheTimeoutWithoutABreak() {
+        List<String> ring = List.of("a", "b", "c");
+        reports.report("a", List.of("c"), T0);
+        reports.report("b", List.of("c"), T0);
+        GossipReports.Verdict first = reports.judge("c", ring, m -> true, T0);
+        assertThat(first.deadBy()).containsExactly("a", "b");
+        assertThat(first.cutOff()).isFalse();
+        assertThat(reports.judge("c", ring, m -> true, T0.plus(FRESH).minusMillis(1)).cutOff()).isFalse();
+
+        // A break (c refuted, b's next report says so) starts the clock again.
+        reports.report("b", List.of(), T0.plusSeconds(2));
+        assertThat(reports.judge("c", ring, m -> true, T0.plusSeconds(2))).isEqualTo(GossipReports.Verdict.ALIVE);
+        reports.report("a", List.of("c"), T0.plusSeconds(3));
+        reports.report("b", List.of("c"), T0.plusSeconds(3));
+        assertThat(reports.judge("c", ring, m -> true, T0.plusSeconds(3)).cutOff()).isFalse();
+        reports.report("a", List.of("c"), T0.plusSeconds(6));
+        reports.report("b", List.of("c"), T0.plusSeconds(6));
+        GossipReports.Verdict last = reports.judge("c", ring, m -> true, T0.plusSeconds(6));
+        assertThat(last.cutOff()).isTrue();
+        assertThat(last.forMs()).isEqualTo(3_000);
+
+        // Its heartbeat at T0+6s went uncounted: declared with a last counted one before that, it was cut off.
+        assertThat(reports.wasCutOff("c", T0.plusSeconds(3))).isTrue();
+        assertThat(reports.wasCutOff("c", T0.plusSeconds(6))).isFalse();
+        assertThat(reports.wasCutOff("a", T0)).isFalse();
+    }
+
+    @Test
     void oneMemberAloneCondemnsNobodyOnceTheRingHasThree() {
         assertThat(GossipReports.cutOff(1, 2)).isFalse();
         assertThat(GossipReports.cutOff(1, 3)).isFalse();

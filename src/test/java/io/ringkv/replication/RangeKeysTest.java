@@ -13,6 +13,7 @@ import io.ringkv.cluster.Handoff;
 import io.ringkv.cluster.Peers;
 import io.ringkv.common.RingPosition;
 import io.ringkv.ring.Member;
+import io.ringkv.ring.Ring;
 import io.ringkv.storage.memory.MemoryEngine;
 import io.ringkv.wire.Command;
 import io.ringkv.wire.ErrorCode;
@@ -87,10 +88,40 @@ class RangeKeysTest {
     }
 
     @Test
-    void aSyncRemovesOnTheBackupsAKeyOnlyABackupHeld() throws Exception {
-        byte[] kept = keyLedBy(A, "kept-");
-        byte[] stray = keyLedBy(A, "stray-");
+    void aSyncRemovesOnTheBackupsAKeyOnlyABackupHeldWhereThePrimaryKeptTheRangeBefore() throws Exception {
+        // d leaves, so ranges it held change replica sets; a kept the one of "stray" before too: its
+        // absence of the key means the key was removed, and b's copy is a remove b missed.
+        Ring before = Ring.of(4, 16, 3, List.of(A, B, C, new Member("d", "127.0.0.1", 7, 8)));
+        byte[] kept = keyWhere(before, "kept-");
+        byte[] stray = keyWhere(before, "stray-");
         local.put(kept, utf8("v"), 1).toCompletableFuture().get();
+        List<String> sent = syncFrom(before, stray);
+        String strayKey = new String(stray, StandardCharsets.UTF_8);
+        assertThat(sent).contains("b:STORE_REMOVE:" + strayKey, "c:STORE_REMOVE:" + strayKey,
+                "b:STORE_PUT:" + new String(kept, StandardCharsets.UTF_8));
+        assertThat(sent).noneMatch(s -> s.endsWith(":STORE_PUT:" + strayKey));
+    }
+
+    @Test
+    void aMemberBackInTheRingRemovesNothingItDidNotKeep() throws Exception {
+        // a rejoins (a cluster without an ECS): it may still be pulling its ranges, so b's copy of a
+        // key a leads is no evidence of anything.
+        Ring before = Ring.of(4, 16, 3, List.of(B, C, new Member("d", "127.0.0.1", 7, 8)));
+        byte[] kept = keyWhere(before, "kept-");
+        byte[] held = keyWhere(before, "held-");
+        local.put(kept, utf8("v"), 1).toCompletableFuture().get();
+        List<String> sent = syncFrom(before, held);
+        assertThat(sent).as("it still pushes what it holds")
+                .contains("b:STORE_PUT:" + new String(kept, StandardCharsets.UTF_8));
+        assertThat(sent).noneMatch(s -> s.contains("STORE_REMOVE") || s.contains("RANGE_KEYS"));
+    }
+
+    /**
+     * Starts a's range sync on {@code before} (a full sync: it removes nothing), then adopts RING
+     * (an incremental one); b answers every listing of a range holding {@code heldByB} with it.
+     * Returns what a sent.
+     */
+    private List<String> syncFrom(Ring before, byte[] heldByB) {
         List<String> sent = new CopyOnWriteArrayList<>();
         Peers peers = (peer, request) -> {
             Command command = Command.of(request.getCommand());
@@ -98,41 +129,49 @@ class RangeKeysTest {
                     StandardCharsets.UTF_8);
             sent.add(peer.id() + ":" + command + (key.isEmpty() ? "" : ":" + key));
             if (command == Command.RANGE_KEYS) {
-                // b still holds the stray key (a remove it missed); c holds nothing extra.
                 ByteBuffer range = request.getKey().asReadOnlyByteBuffer();
                 long start = range.getLong();
                 long end = range.getLong();
-                boolean here = peer.id().equals("b") && RingPosition.inRange(RingPosition.of(stray), start, end);
+                boolean here = peer.id().equals("b") && RingPosition.inRange(RingPosition.of(heldByB), start, end);
                 return CompletableFuture.completedFuture(KVResponse.newBuilder()
                         .setErrCode(ErrorCode.SUCCESS.code())
-                        .setValue(RangeKeys.encode(new RangeKeys.Page(here ? List.of(stray) : List.of(), false)))
+                        .setValue(RangeKeys.encode(new RangeKeys.Page(here ? List.of(heldByB) : List.of(), false)))
                         .build());
             }
             return CompletableFuture.completedFuture(KVResponse.newBuilder().setErrCode(0).build());
         };
-        ClusterState cluster = new ClusterState("a", true, RING);
+        ClusterState cluster = new ClusterState("a", true, before);
         Replicator replicator = new Replicator("a", cluster, local, peers, 1_000, Runnable::run);
         try (RangeSync sync = new RangeSync("a", local, replicator, new Handoff("a", local, peers),
                 new RangeKeys(local, peers, 10_000))) {
-            sync.start(RING);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (sync.status().state() != RangeSync.State.DONE) {
-                assertThat(System.nanoTime()).as("sync done: %s", sync.status()).isLessThan(deadline);
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-            }
+            sync.start(before);
+            awaitDone(sync, before.epoch());
+            assertThat(sent).as("a full sync (start-up) removes nothing").noneMatch(s -> s.contains("STORE_REMOVE"));
+            sync.onRingAdopted(RING);
+            awaitDone(sync, RING.epoch());
         }
-        String strayKey = new String(stray, StandardCharsets.UTF_8);
-        assertThat(sent).contains("b:STORE_REMOVE:" + strayKey, "c:STORE_REMOVE:" + strayKey,
-                "b:STORE_PUT:" + new String(kept, StandardCharsets.UTF_8));
-        assertThat(sent).noneMatch(s -> s.endsWith(":STORE_PUT:" + strayKey));
+        return sent;
     }
 
-    private static byte[] keyLedBy(Member primary, String prefix) {
-        for (int i = 0; ; i++) {
+    private static void awaitDone(RangeSync sync, long epoch) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (sync.status().epoch() != epoch || sync.status().state() != RangeSync.State.DONE) {
+            assertThat(System.nanoTime()).as("sync of epoch %d done: %s", epoch, sync.status()).isLessThan(deadline);
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+    }
+
+    /** A key a leads in RING whose replica set differs in {@code before} (so the sync covers it). */
+    private static byte[] keyWhere(Ring before, String prefix) {
+        for (int i = 0; i < 100_000; i++) {
             byte[] key = utf8(prefix + i);
-            if (RING.replicasOf(RingPosition.of(key)).getFirst().equals(primary)) {
+            long position = RingPosition.of(key);
+            List<Member> now = RING.replicasOf(position);
+            if (now.getFirst().equals(A) && !before.replicasOf(position).equals(now)) {
                 return key;
             }
         }
+        throw new AssertionError("no key with prefix " + prefix + " fits");
     }
+
 }
