@@ -183,17 +183,20 @@ class SwimSimulationTest {
                 existedBelow[joiner] = joiner;
                 joinedAtMs[joiner] = unknown(total);
                 joinMadeAtMs[joiner] = sim.nowMs();
-                int seedMember;
-                do {
-                    seedMember = sim.randomIndex(sim.size());
-                } while (stopped[seedMember] || leaveMadeAtMs[seedMember] > 0);
-                sim.join(seedMember);
-                joiners.add(joiner);
-
+                // The leaver first: with as many cycles as members, the last original member left
+                // must be free to leave, so the joiner's seed is drawn from the others (a seed drawn
+                // first could be that member and leave no leaver to draw: an endless loop).
                 int leaver;
                 do {
                     leaver = sim.randomIndex(n);
-                } while (leaveMadeAtMs[leaver] > 0 || leaver == seedMember);
+                } while (leaveMadeAtMs[leaver] > 0);
+                int seedMember;
+                do {
+                    seedMember = sim.randomIndex(sim.size());
+                } while (stopped[seedMember] || leaveMadeAtMs[seedMember] > 0 || seedMember == leaver);
+                sim.join(seedMember);
+                joiners.add(joiner);
+
                 leftAtMs[leaver] = unknown(total);
                 existedBelow[leaver] = joiner;
                 leaveMadeAtMs[leaver] = sim.nowMs();
