@@ -109,9 +109,10 @@ public final class LocalLauncher implements Launcher {
                 "--ringkv.node.resp-port=" + node.respPort(),
                 "--ringkv.storage.dir=" + node.dataDir(),
                 "--ringkv.node.ecs=" + ecsUrl,
-                "--ringkv.cluster.gossip=" + (settings.gossipPortOffset() != 0),
-                "--ringkv.cluster.gossip-port-offset=" + (settings.gossipPortOffset() != 0
-                        ? settings.gossipPortOffset() : 300)));
+                "--ringkv.cluster.gossip=" + (settings.gossipPortOffset() != 0)));
+        if (settings.gossipPortOffset() != 0) {
+            command.add("--ringkv.cluster.gossip-port-offset=" + settings.gossipPortOffset());
+        }
         try {
             Path logFile = Path.of(node.logFile());
             Files.createDirectories(logFile.getParent());
@@ -235,28 +236,31 @@ public final class LocalLauncher implements Launcher {
                 return port;
             }
             int gossip = port + offset;
-            if (gossip >= 1 && gossip <= 65_535 && !taken.contains(gossip) && bindsUdp(port + offset)) {
+            if (gossip >= 1 && gossip <= 65_535 && !taken.contains(gossip) && bindsUdp(address(), gossip)) {
                 return port;
             }
             base = port + 1;
         }
     }
 
-    private boolean bindsUdp(int port) {
-        try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(settings.host()), port))) {
+    private static boolean bindsUdp(InetAddress address, int port) {
+        try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(address, port))) {
             return udp.getLocalPort() == port;
         } catch (IOException inUse) {
             return false;
         }
     }
 
-    private int freePort(int base, Set<Integer> taken, boolean udpToo) {
-        InetAddress address;
+    private InetAddress address() {
         try {
-            address = InetAddress.getByName(settings.host());
+            return InetAddress.getByName(settings.host());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot resolve ringkv.ecs node host " + settings.host(), e);
         }
+    }
+
+    private int freePort(int base, Set<Integer> taken, boolean udpToo) {
+        InetAddress address = address();
         for (int port = base; port < base + PORT_SEARCH_MAX && port <= 65_535; port++) {
             if (!taken.contains(port) && binds(address, port, udpToo)) {
                 return port;
@@ -270,12 +274,7 @@ public final class LocalLauncher implements Launcher {
         try (ServerSocket tcp = new ServerSocket()) {
             tcp.setReuseAddress(false);
             tcp.bind(new InetSocketAddress(address, port), 1);
-            if (udpToo) {
-                try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(address, port))) {
-                    return udp.getLocalPort() == port;
-                }
-            }
-            return true;
+            return !udpToo || bindsUdp(address, port);
         } catch (IOException inUse) {
             return false;
         }

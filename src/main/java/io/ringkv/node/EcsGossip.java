@@ -17,10 +17,11 @@ import io.ringkv.wire.proto.KVRequest;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -64,10 +65,15 @@ final class EcsGossip implements GossipMembership, AutoCloseable {
     /** Members handed to the runner so far, by id; touched under this object's lock. */
     private final Set<String> known = new HashSet<>();
     private boolean joined;
+    /**
+     * The other members of the current ring by their gossip address (host resolved once, when the
+     * ring is adopted), so that the runner's thread finds the sender of a datagram without a lookup.
+     */
+    private volatile Map<Address, Member> byGossipAddress = Map.of();
     private final AtomicBoolean pulling = new AtomicBoolean();
-    private final AtomicLong lastPullNanos = new AtomicLong(System.nanoTime() - TimeUnit.HOURS.toNanos(1));
+    private final RateGate pullGate = new RateGate(TimeUnit.MILLISECONDS.toNanos(PULL_GAP_MS));
+    private final RateGate refuteGate;
     private final AtomicLong ringsFromGossip = new AtomicLong();
-    private final AtomicLong lastRefuteNanos = new AtomicLong(System.nanoTime() - TimeUnit.HOURS.toNanos(1));
 
     EcsGossip(String selfId, String bindHost, int selfPort, int gossipPortOffset, SwimConfig config, byte[] clusterKey,
             ClusterState cluster, Peers peers, SwimRunner.DatagramFilter filter) throws IOException {
@@ -76,6 +82,7 @@ final class EcsGossip implements GossipMembership, AutoCloseable {
         this.cluster = cluster;
         this.peers = peers;
         this.periodMs = config.periodMs();
+        this.refuteGate = new RateGate(TimeUnit.MILLISECONDS.toNanos(periodMs));
         this.runner = SwimRunner.start(config, selfId,
                 new InetSocketAddress(InetAddress.getByName(bindHost), selfPort + gossipPortOffset), clusterKey,
                 event -> GossipMembership.log(log, event), RandomGenerator.of("L64X128MixRandom"));
@@ -102,13 +109,19 @@ final class EcsGossip implements GossipMembership, AutoCloseable {
 
     /** Hands the ring's members the runner does not know yet to it, and joins through them the first time. */
     private synchronized void follow(Ring ring) {
+        Map<Address, Member> others = new LinkedHashMap<>();
         List<Endpoint> added = new ArrayList<>();
         for (Member member : ring.members()) {
-            if (!member.id().equals(selfId) && known.add(member.id())) {
-                added.add(new Endpoint(member.id(),
-                        GossipMembership.gossipAddress(member.host(), member.port(), gossipPortOffset)));
+            if (member.id().equals(selfId)) {
+                continue;
+            }
+            Address gossip = GossipMembership.gossipAddress(member.host(), member.port(), gossipPortOffset);
+            others.put(gossip, member);
+            if (known.add(member.id())) {
+                added.add(new Endpoint(member.id(), gossip));
             }
         }
+        byGossipAddress = Map.copyOf(others);
         if (added.isEmpty()) {
             return;
         }
@@ -126,13 +139,10 @@ final class EcsGossip implements GossipMembership, AutoCloseable {
 
     /** A peer routes by a newer ring: ask it for that ring (its data port is its gossip port less the offset). */
     private void pullFrom(InetSocketAddress gossip) {
-        long now = System.nanoTime();
-        long last = lastPullNanos.get();
-        if (now - last < TimeUnit.MILLISECONDS.toNanos(PULL_GAP_MS) || !lastPullNanos.compareAndSet(last, now)
-                || !pulling.compareAndSet(false, true)) {
+        if (!pullGate.tryPass() || !pulling.compareAndSet(false, true)) {
             return;
         }
-        Member peer = peerAt(gossip.getAddress(), gossip.getPort() - gossipPortOffset);
+        Member peer = peerAt(gossip);
         if (peer == null) {
             pulling.set(false);
             return;
@@ -165,28 +175,15 @@ final class EcsGossip implements GossipMembership, AutoCloseable {
         }
     }
 
-    /** The ring member at that data address; one not in this node's ring yet (a newcomer) gets a placeholder id. */
-    private Member peerAt(InetAddress host, int port) {
-        if (port < 1) {
-            return null;
+    /** The ring member gossiping from there; one not in this node's ring yet (a newcomer) gets a placeholder id. */
+    private Member peerAt(InetSocketAddress gossip) {
+        String host = gossip.getAddress().getHostAddress();
+        Member member = byGossipAddress.get(new Address(host, gossip.getPort()));
+        if (member != null) {
+            return member;
         }
-        Ring ring = cluster.ring();
-        if (ring != null) {
-            for (Member member : ring.members()) {
-                if (member.port() == port && sameHost(member.host(), host)) {
-                    return member;
-                }
-            }
-        }
-        return new Member("peer@" + host.getHostAddress() + ":" + port, host.getHostAddress(), port, 0);
-    }
-
-    private static boolean sameHost(String name, InetAddress address) {
-        try {
-            return InetAddress.getByName(name).equals(address);
-        } catch (UnknownHostException e) {
-            return false;
-        }
+        int port = gossip.getPort() - gossipPortOffset;
+        return port < 1 ? null : new Member("peer@" + host + ":" + port, host, port, 0);
     }
 
     /**
@@ -195,20 +192,9 @@ final class EcsGossip implements GossipMembership, AutoCloseable {
      * refutes what it learns, instead of waiting for the periodic sync. At most once a period.
      */
     void refute(String foundDeadBy) {
-        long now = System.nanoTime();
-        long last = lastRefuteNanos.get();
-        if (now - last < TimeUnit.MILLISECONDS.toNanos(periodMs) || !lastRefuteNanos.compareAndSet(last, now)) {
+        List<Address> everyone = List.copyOf(byGossipAddress.keySet());
+        if (everyone.isEmpty() || !refuteGate.tryPass()) {
             return;
-        }
-        Ring ring = cluster.ring();
-        if (ring == null) {
-            return;
-        }
-        List<Address> everyone = new ArrayList<>();
-        for (Member member : ring.members()) {
-            if (!member.id().equals(selfId)) {
-                everyone.add(GossipMembership.gossipAddress(member.host(), member.port(), gossipPortOffset));
-            }
         }
         log.info("the ECS says {} find this node dead: asking every member for its table to refute it", foundDeadBy);
         try {

@@ -106,11 +106,11 @@ final class EcsLink implements ApplicationListener<ApplicationReadyEvent>, AutoC
     private final Peers peers;
     /** Numbers every heartbeat of this process, so that the ECS can refuse a replayed relayed one. */
     private final AtomicLong heartbeatSeq = new AtomicLong();
-    /** The last direct heartbeat went unanswered (or was refused): the next ones go through relays too. */
-    private volatile boolean directFailing;
-    /** Why the direct way fails, as last logged; null while it works. */
+    /**
+     * Why the last direct heartbeat went unanswered (or was refused), as last logged; null while the
+     * direct way works. While it is set, heartbeats go through relays too.
+     */
     private volatile String directProblem;
-    private final AtomicLong relayedAnswers = new AtomicLong();
     private final Semaphore relayedInFlight = new Semaphore(RELAYED_IN_FLIGHT_MAX);
 
     EcsLink(String ecsUrl, String selfId, String host, int port, AdminToken token, ClusterState cluster,
@@ -174,7 +174,7 @@ final class EcsLink implements ApplicationListener<ApplicationReadyEvent>, AutoC
             directProblem("heartbeat not sent: " + e);
             return;
         }
-        if (directFailing) {
+        if (directProblem != null) {
             relay(sentAt, body);
         }
     }
@@ -225,7 +225,6 @@ final class EcsLink implements ApplicationListener<ApplicationReadyEvent>, AutoC
             try {
                 peers.exchange(relay, request).whenComplete((reply, failure) -> {
                     if (failure == null && reply.getErrCode() == ErrorCode.SUCCESS.code()) {
-                        relayedAnswers.incrementAndGet();
                         onHeartbeatReply(sentAt, reply.getValue().toStringUtf8(), relay.id());
                     } else {
                         log.debug("heartbeat through {} unanswered: {}", relay.id(),
@@ -236,11 +235,6 @@ final class EcsLink implements ApplicationListener<ApplicationReadyEvent>, AutoC
                 log.debug("heartbeat through {} not sent: {}", relay.id(), e.toString());
             }
         }
-    }
-
-    /** Heartbeat replies that came back through a relay, since start. */
-    long relayedAnswers() {
-        return relayedAnswers.get();
     }
 
     /**
@@ -325,7 +319,6 @@ final class EcsLink implements ApplicationListener<ApplicationReadyEvent>, AutoC
      * per kind of failure, not once per heartbeat.
      */
     private void directProblem(String problem) {
-        directFailing = true;
         if (!problem.equals(directProblem)) {
             log.warn("{} (the lease is {}{})", problem, cluster.leaseValid() ? "still valid" : "not valid",
                     gossip == null ? "" : "; heartbeats go through peers as well");
@@ -334,7 +327,6 @@ final class EcsLink implements ApplicationListener<ApplicationReadyEvent>, AutoC
     }
 
     private void directAnswered() {
-        directFailing = false;
         if (directProblem != null) {
             log.info("heartbeats reach the ECS directly again");
             directProblem = null;

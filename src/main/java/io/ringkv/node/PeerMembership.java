@@ -25,7 +25,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.random.RandomGenerator;
@@ -73,7 +72,8 @@ final class PeerMembership implements GossipMembership, AutoCloseable {
             Thread.ofPlatform().daemon().name("ringkv-membership-ring").factory());
     private final AtomicReference<MembershipView> latest = new AtomicReference<>();
     private final AtomicBoolean queued = new AtomicBoolean();
-    private final AtomicLong lastSyncAskedNanos = new AtomicLong(System.nanoTime() - TimeUnit.HOURS.toNanos(1));
+    /** At most one sync asked for a newer peer ring each period. */
+    private final RateGate syncAsked;
     private final SwimRunner runner;
     // Touched only on the worker.
     private volatile boolean bootstrapped;
@@ -101,6 +101,7 @@ final class PeerMembership implements GossipMembership, AutoCloseable {
         this.replicationFactor = replicationFactor;
         this.bootstrapDeadlineNanos = System.nanoTime() + bootstrapWait.toNanos();
         this.periodMs = config.periodMs();
+        this.syncAsked = new RateGate(TimeUnit.MILLISECONDS.toNanos(periodMs));
         this.bootstrapWaitNanos = Math.max(bootstrapWait.toNanos(), TimeUnit.MILLISECONDS.toNanos(4 * periodMs));
         // A stall shorter than the shortest suspicion cannot have got this node declared dead.
         this.stallHoldMs = config.suspicionMinMs(list.ids().size());
@@ -235,9 +236,7 @@ final class PeerMembership implements GossipMembership, AutoCloseable {
      * members' tables at once instead of waiting for the periodic sync; at most once a period.
      */
     private void onNewerPeerRing(Ring theirs) {
-        long now = System.nanoTime();
-        long last = lastSyncAskedNanos.get();
-        if (now - last >= periodMs * 1_000_000 && lastSyncAskedNanos.compareAndSet(last, now)) {
+        if (syncAsked.tryPass()) {
             try {
                 runner.syncWithLive();
             } catch (IllegalStateException busy) {
