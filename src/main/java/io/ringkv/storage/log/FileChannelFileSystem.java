@@ -2,6 +2,8 @@ package io.ringkv.storage.log;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -17,6 +19,10 @@ import java.util.List;
 
 /** {@link LogFileSystem} over one real directory with {@link FileChannel}s. */
 public final class FileChannelFileSystem implements LogFileSystem {
+    /** Files are read through memory-mapped windows of this size (2 MiB); see {@code ChannelFile}. */
+    static final int WINDOW_SHIFT = 21;
+    static final long WINDOW_BYTES = 1L << WINDOW_SHIFT;
+
     private final Path dir;
 
     public FileChannelFileSystem(Path dir) throws IOException {
@@ -119,19 +125,80 @@ public final class FileChannelFileSystem implements LogFileSystem {
         return dir.toString();
     }
 
+    /**
+     * One file. Reads come from memory-mapped windows of {@link #WINDOW_BYTES} where they can (no
+     * system call per read: a GET is a keydir lookup and a copy out of the page cache) and from a
+     * positional read otherwise: a read that crosses a window's end, or that falls in the last,
+     * still-growing window. A window is mapped once the file covers it whole; the file is never
+     * extended for a mapping. Windows stay mapped until the file is closed, which the engine does
+     * only after the last reader released it (see {@link Segment}); a truncation drops the windows
+     * it cuts into, so nothing past the end is ever touched through a mapping.
+     */
     private static final class ChannelFile implements LogFile {
         private final FileChannel channel;
         /** Where the next append goes; only the appending thread touches it. */
         private long end;
+        /** Bytes written to the file so far, for readers deciding whether a window is whole. */
+        private volatile long readable;
+        private final Arena arena = Arena.ofShared();
+        /** Mapped windows by index (null: not mapped yet); replaced by a longer copy as the file grows. */
+        private volatile MemorySegment[] windows = new MemorySegment[0];
+        /** Cleared when a mapping failed or the file closed: every read is a positional read. */
+        private boolean mappable = true;
+        private boolean closed;
 
         ChannelFile(FileChannel channel) throws IOException {
             this.channel = channel;
             this.end = channel.size();
+            this.readable = end;
         }
 
         @Override
         public int read(ByteBuffer dst, long position) throws IOException {
+            int n = dst.remaining();
+            long index = position >>> WINDOW_SHIFT;
+            if (n > 0 && index == (position + n - 1) >>> WINDOW_SHIFT) {
+                MemorySegment window = window((int) index);
+                if (window != null) {
+                    int from = dst.position();
+                    MemorySegment.copy(window, position & (WINDOW_BYTES - 1), MemorySegment.ofBuffer(dst), 0, n);
+                    dst.position(from + n);
+                    return n;
+                }
+            }
             return channel.read(dst, position);
+        }
+
+        /** The mapped window, mapping it if the file covers it whole; null if it does not yet. */
+        private MemorySegment window(int index) throws IOException {
+            MemorySegment[] mapped = windows;
+            if (index < mapped.length && mapped[index] != null) {
+                return mapped[index];
+            }
+            if (((long) index + 1) * WINDOW_BYTES > readable) {
+                return null;
+            }
+            synchronized (this) {
+                mapped = windows;
+                if (index < mapped.length && mapped[index] != null) {
+                    return mapped[index];
+                }
+                if (!mappable) {
+                    return null;
+                }
+                MemorySegment window;
+                try {
+                    window = channel.map(FileChannel.MapMode.READ_ONLY, index * WINDOW_BYTES, WINDOW_BYTES, arena);
+                } catch (IOException | UnsupportedOperationException | IllegalStateException e) {
+                    // Out of address space, or a file system without mmap: positional reads serve.
+                    mappable = false;
+                    return null;
+                }
+                MemorySegment[] grown = java.util.Arrays.copyOf(mapped, Math.max(mapped.length, index + 1));
+                grown[index] = window;
+                windows = grown;
+                return window;
+            }
         }
 
         @Override
@@ -139,6 +206,7 @@ public final class FileChannelFileSystem implements LogFileSystem {
             while (src.hasRemaining()) {
                 end += channel.write(src, end);
             }
+            readable = end;
         }
 
         @Override
@@ -153,13 +221,34 @@ public final class FileChannelFileSystem implements LogFileSystem {
 
         @Override
         public void truncate(long size) throws IOException {
+            synchronized (this) {
+                // Windows past the new end would fault when read: forget them (they stay mapped,
+                // unread, until close).
+                int whole = (int) (size >>> WINDOW_SHIFT);
+                if (whole < windows.length) {
+                    windows = java.util.Arrays.copyOf(windows, whole);
+                }
+                readable = Math.min(readable, size);
+            }
             channel.truncate(size);
             end = size;
+            readable = size;
         }
 
         @Override
         public void close() throws IOException {
-            channel.close();
+            try {
+                channel.close();
+            } finally {
+                synchronized (this) {
+                    windows = new MemorySegment[0];
+                    mappable = false;
+                    if (!closed) {
+                        closed = true;
+                        arena.close();
+                    }
+                }
+            }
         }
     }
 }
