@@ -22,6 +22,8 @@ public final class FileChannelFileSystem implements LogFileSystem {
     /** Files are read through memory-mapped windows of this size (2 MiB); see {@code ChannelFile}. */
     static final int WINDOW_SHIFT = 21;
     static final long WINDOW_BYTES = 1L << WINDOW_SHIFT;
+    /** The last, partial window is mapped again once this much more of it is written (64 KiB). */
+    static final long TAIL_STEP_BYTES = 64 * 1024;
 
     private final Path dir;
 
@@ -128,11 +130,13 @@ public final class FileChannelFileSystem implements LogFileSystem {
     /**
      * One file. Reads come from memory-mapped windows of {@link #WINDOW_BYTES} where they can (no
      * system call per read: a GET is a keydir lookup and a copy out of the page cache) and from a
-     * positional read otherwise: a read that crosses a window's end, or that falls in the last,
-     * still-growing window. A window is mapped once the file covers it whole; the file is never
-     * extended for a mapping. Windows stay mapped until the file is closed, which the engine does
-     * only after the last reader released it (see {@link Segment}); a truncation drops the windows
-     * it cuts into, so nothing past the end is ever touched through a mapping.
+     * positional read otherwise: a read that crosses a window's end, or that falls within the
+     * newest {@link #TAIL_STEP_BYTES} of the last, still-growing window. A window is mapped once the
+     * file covers it whole, and the partial last one up to the file's end (see {@link #tail}); the
+     * file is never extended for a mapping. Whole windows stay mapped until the file is closed,
+     * which the engine does only after the last reader released it (see {@link Segment}); a
+     * truncation (recovery, before any reader) drops the mappings it cuts into, so nothing past the
+     * end is ever touched through a mapping.
      */
     private static final class ChannelFile implements LogFile {
         private final FileChannel channel;
@@ -143,6 +147,8 @@ public final class FileChannelFileSystem implements LogFileSystem {
         private final Arena arena = Arena.ofShared();
         /** Mapped windows by index (null: not mapped yet); replaced by a longer copy as the file grows. */
         private volatile MemorySegment[] windows = new MemorySegment[0];
+        /** The last, partial window's mapping so far; null before the first (see {@link #tail}). */
+        private volatile Tail tail;
         /** Cleared when a mapping failed or the file closed: every read is a positional read. */
         private boolean mappable = true;
         private boolean closed;
@@ -158,16 +164,60 @@ public final class FileChannelFileSystem implements LogFileSystem {
             int n = dst.remaining();
             long index = position >>> WINDOW_SHIFT;
             if (n > 0 && index == (position + n - 1) >>> WINDOW_SHIFT) {
+                long at = position & (WINDOW_BYTES - 1);
                 MemorySegment window = window((int) index);
+                if (window == null) {
+                    window = tail((int) index, at + n);
+                }
                 if (window != null) {
                     int from = dst.position();
-                    MemorySegment.copy(window, position & (WINDOW_BYTES - 1), MemorySegment.ofBuffer(dst), 0, n);
+                    MemorySegment.copy(window, at, MemorySegment.ofBuffer(dst), 0, n);
                     dst.position(from + n);
                     return n;
                 }
             }
             return channel.read(dst, position);
         }
+
+        /**
+         * A mapping of the last, partial window up to where the file ends, if it covers {@code
+         * need} bytes of the window; null if it does not. It is mapped again as the file grows, at
+         * most once per {@link #TAIL_STEP_BYTES} appended, so reads of the newest records cost a
+         * positional read only within the last step. Tails are mapped in automatic arenas: one
+         * that a newer tail replaced is unmapped by the collector once no reader holds it.
+         */
+        private MemorySegment tail(int index, long need) {
+            Tail current = tail;
+            if (current != null && current.index == index && need <= current.mapping.byteSize()) {
+                return current.mapping;
+            }
+            long start = index * WINDOW_BYTES;
+            long upTo = Math.min(readable, start + WINDOW_BYTES);
+            long have = current != null && current.index == index ? current.mapping.byteSize() : 0;
+            if (start + need > upTo || upTo - start - have < TAIL_STEP_BYTES) {
+                return null;
+            }
+            synchronized (this) {
+                current = tail;
+                if (current != null && current.index == index && need <= current.mapping.byteSize()) {
+                    return current.mapping;
+                }
+                if (!mappable) {
+                    return null;
+                }
+                try {
+                    MemorySegment mapping = channel.map(FileChannel.MapMode.READ_ONLY, start, upTo - start,
+                            Arena.ofAuto());
+                    tail = new Tail(index, mapping);
+                    return mapping;
+                } catch (IOException | UnsupportedOperationException | IllegalStateException e) {
+                    mappable = false;
+                    return null;
+                }
+            }
+        }
+
+        private record Tail(int index, MemorySegment mapping) {}
 
         /** The mapped window, mapping it if the file covers it whole; null if it does not yet. */
         private MemorySegment window(int index) throws IOException {
@@ -229,6 +279,7 @@ public final class FileChannelFileSystem implements LogFileSystem {
                     windows = java.util.Arrays.copyOf(windows, whole);
                 }
                 readable = Math.min(readable, size);
+                tail = null;
             }
             channel.truncate(size);
             end = size;
@@ -242,6 +293,7 @@ public final class FileChannelFileSystem implements LogFileSystem {
             } finally {
                 synchronized (this) {
                     windows = new MemorySegment[0];
+                    tail = null;
                     mappable = false;
                     if (!closed) {
                         closed = true;

@@ -90,6 +90,26 @@ class MappedReadsTest {
         }
     }
 
+    /** The newest bytes, read as they are appended in small steps: the growing tail's mappings. */
+    @Test
+    void readsFollowAGrowingTail() throws IOException {
+        var fs = new FileChannelFileSystem(dir);
+        try (LogFile file = fs.create("0000000004.data")) {
+            var random = new Random(7);
+            long size = 0;
+            while (size < 2 * W + 100_000) {
+                long next = size + 1 + random.nextInt(20_000);
+                appendUpTo(file, size, next);
+                size = next;
+                for (int i = 0; i < 20; i++) {
+                    int length = 1 + random.nextInt((int) Math.min(4096, size));
+                    long position = size - length - (random.nextBoolean() ? 0 : random.nextInt((int) (size - length + 1)));
+                    assertReads(file, Math.max(0, position), length);
+                }
+            }
+        }
+    }
+
     @Test
     void bytesRewrittenAfterATruncationAreReadAsRewritten() throws IOException {
         var fs = new FileChannelFileSystem(dir);
