@@ -12,7 +12,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=../lib/bench.sh
 source "$ROOT/ops/lib/bench.sh"
 RUNS=${1:-3} DURATION=${2:-8s} INFLIGHT=${3:-32}
-PORT=${RINGKV_BENCH_PORT:-43300} REST=${RINGKV_BENCH_REST_PORT:-43380}
+PORT=${RINGKV_BENCH_PORT:-23300} REST=${RINGKV_BENCH_REST_PORT:-23380}
 JAR=$ROOT/target/ringkv.jar
 [[ -f $JAR ]] || (cd "$ROOT" && ./mvnw -q -B package -DskipTests)
 OUT=$ROOT/target/bench; mkdir -p "$OUT"

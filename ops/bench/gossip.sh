@@ -16,7 +16,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=../lib/bench.sh
 source "$ROOT/ops/lib/bench.sh"
 RUNS=${1:-5} NODES=${2:-5} PERIOD=${3:-1s}
-PORT=${RINGKV_BENCH_PORT:-44100} REST=$((PORT + 100)) RESP=$((PORT + 200))
+PORT=${RINGKV_BENCH_PORT:-24100} REST=$((PORT + 100)) RESP=$((PORT + 200))
 JAR=$ROOT/target/ringkv.jar
 [[ -f $JAR ]] || (cd "$ROOT" && ./mvnw -q -B package -DskipTests)
 OUT=$ROOT/target/bench; mkdir -p "$OUT"

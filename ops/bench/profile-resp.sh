@@ -13,7 +13,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=../lib/bench.sh
 source "$ROOT/ops/lib/bench.sh"
 TEST=${1:-set} PIPELINE=${2:-1} REQUESTS=${3:-500000} FSYNC=${4:-never}
-PORT=${RINGKV_BENCH_PORT:-43310} REST=${RINGKV_BENCH_REST_PORT:-43390} RESP=${RINGKV_BENCH_RESP_PORT:-43391}
+PORT=${RINGKV_BENCH_PORT:-23310} REST=${RINGKV_BENCH_REST_PORT:-23390} RESP=${RINGKV_BENCH_RESP_PORT:-23391}
 JAR=$ROOT/target/ringkv.jar
 [[ -f $JAR ]] || (cd "$ROOT" && ./mvnw -q -B package -DskipTests)
 command -v redis-benchmark >/dev/null || { echo "needs redis-benchmark (Debian: redis-tools)" >&2; exit 1; }

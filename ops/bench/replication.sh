@@ -15,7 +15,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=../lib/bench.sh
 source "$ROOT/ops/lib/bench.sh"
 RUNS=${1:-3} DURATION=${2:-8s} INFLIGHT=${3:-32}
-PORT=${RINGKV_BENCH_PORT:-44100} ECS_REST=${RINGKV_BENCH_ECS_PORT:-44000} REST=$((PORT + 100))
+PORT=${RINGKV_BENCH_PORT:-24100} ECS_REST=${RINGKV_BENCH_ECS_PORT:-24000} REST=$((PORT + 100))
 JAR=$ROOT/target/ringkv.jar
 [[ -f $JAR ]] || (cd "$ROOT" && ./mvnw -q -B package -DskipTests)
 OUT=$ROOT/target/bench; mkdir -p "$OUT"

@@ -2,7 +2,8 @@
 # What the scripts in ops/bench/ share; sourced once ROOT (the repository) is set. Defines JAVA and
 # JAVA_HOME (a JDK 25, found as ops/ringkv finds it), PIN_SERVER and PIN_LOAD (taskset to CPU 0 for
 # the server under test and CPU 1 for the load tool, or nothing without taskset or a second CPU),
-# and median.
+# and median. The scripts' default ports lie below Linux's ephemeral range (32768-60999 here), so
+# that no client's outgoing connection holds one when a server under test starts.
 
 # shellcheck source=java.sh
 source "$ROOT/ops/lib/java.sh"
