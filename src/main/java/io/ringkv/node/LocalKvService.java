@@ -1,6 +1,7 @@
 package io.ringkv.node;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.ringkv.storage.StorageEngine;
 import io.ringkv.storage.StorageException;
 import io.ringkv.wire.Command;
@@ -64,7 +65,8 @@ final class LocalKvService implements KvService {
                             ? Replies.NO_SUCH_KEY
                             : KVResponse.newBuilder()
                                     .setErrCode(ErrorCode.SUCCESS.code())
-                                    .setValue(ByteString.copyFrom(found.value()))
+                                    // The engine's array is the reply's own and never written again.
+                                    .setValue(UnsafeByteOperations.unsafeWrap(found.value()))
                                     .setVersion(found.version())
                                     .build());
                 }

@@ -61,6 +61,17 @@ public enum RespCommand {
 
     /** The command named by {@code name} in any letter case, or null. */
     public static RespCommand of(byte[] name) {
+        // GET and SET, most of all commands, without building a string (a bit 0x20 lowers a letter
+        // and turns no other byte into one).
+        if (name.length == 3 && (name[1] | 0x20) == 'e' && (name[2] | 0x20) == 't') {
+            int first = name[0] | 0x20;
+            if (first == 'g') {
+                return GET;
+            }
+            if (first == 's') {
+                return SET;
+            }
+        }
         if (name.length > 16) {
             return null;
         }

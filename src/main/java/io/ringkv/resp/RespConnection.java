@@ -37,6 +37,8 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
     static final int PENDING_MAX = 4096;
     private static final RespReply TOO_MANY_CLIENTS = RespReply.error("ERR max number of clients reached");
     private static final RespReply INTERNAL = RespReply.error("ERR internal error, see the node's log");
+    /** Encoded replies are handed to the channel in chunks of about this size (see {@link #out}). */
+    static final int OUT_CHUNK_BYTES = 64 * 1024;
 
     private final RespCommands commands;
     private final Clients clients;
@@ -55,8 +57,16 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
      * them has run, so they leave in one syscall instead of one each.
      */
     private final java.util.concurrent.atomic.AtomicInteger hopsQueued = new java.util.concurrent.atomic.AtomicInteger();
-    /** Replies written but not flushed yet. */
+    /**
+     * Replies encoded but not yet handed to the channel: every reply of a read batch goes into
+     * one buffer, handed over (one outbound message, one iovec) when the batch ends or the buffer
+     * passes {@link #OUT_CHUNK_BYTES}.
+     */
+    private ByteBuf out;
+    /** Replies handed to the channel but not flushed yet. */
     private boolean unflushed;
+    /** When the current read batch began: the receipt time of each of its commands. */
+    private long batchNanos;
     /** A flush is queued on the event loop, to run after the completions queued before it. */
     private boolean flushQueued;
     /** Writes issued on this connection whose stage has not completed yet. */
@@ -97,9 +107,9 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
             log.warn("refusing RESP connection from {}: {} connections open", channel.remoteAddress(),
                     clients.connectionsMax());
             ending = true;
-            ByteBuf out = ctx.alloc().ioBuffer();
-            TOO_MANY_CLIENTS.writeTo(out);
-            ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+            ByteBuf refusal = ctx.alloc().ioBuffer();
+            TOO_MANY_CLIENTS.writeTo(refusal);
+            ctx.writeAndFlush(refusal).addListener(ChannelFutureListener.CLOSE);
             return;
         }
         ctx.fireChannelActive();
@@ -113,6 +123,10 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         ending = true;
+        if (out != null) {
+            out.release();
+            out = null;
+        }
         pending.clear();
         waiting.clear();
         if (session != null) {
@@ -123,7 +137,13 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object message) {
-        reading = true;
+        if (!reading) {
+            reading = true;
+            batchNanos = System.nanoTime();
+            if (session != null) {
+                session.lastCommandMillis = clockMillis.getAsLong();
+            }
+        }
         try {
             if (ending) {
                 return;
@@ -146,7 +166,6 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
     private void run(List<byte[]> args) {
         RespCommand command = RespCommand.of(args.getFirst());
         session.lastCommand = command == null ? "unknown" : command.lowerName();
-        session.lastCommandMillis = clockMillis.getAsLong();
         Pending slot = enqueue(command, command == RespCommand.QUIT);
         RespCommand.Access access = command == null ? RespCommand.Access.NONE : command.access(args.size());
         Waiting call = new Waiting(slot, command, args, access);
@@ -228,7 +247,7 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
     }
 
     private Pending enqueue(RespCommand command, boolean close) {
-        Pending slot = new Pending(command, System.nanoTime(), close);
+        Pending slot = new Pending(command, reading ? batchNanos : System.nanoTime(), close);
         pending.addLast(slot);
         ending |= close;
         updateAutoRead();
@@ -238,8 +257,6 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
     private void complete(Pending slot, RespReply reply) {
         slot.reply = reply;
         metrics.completed(slot.command, reply instanceof RespReply.Error, slot.startNanos);
-        // Every reply now in order goes into one buffer: one write for a run of replies, not one each.
-        ByteBuf out = null;
         while (!pending.isEmpty() && pending.peekFirst().reply != null) {
             Pending next = pending.pollFirst();
             if (out == null) {
@@ -249,15 +266,16 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
             if (next.close) {
                 pending.clear();
                 waiting.clear();
-                ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+                ByteBuf last = out;
+                out = null;
+                ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
                 return;
             }
+            if (out.readableBytes() >= OUT_CHUNK_BYTES) {
+                handOver();
+            }
         }
-        if (out != null) {
-            ctx.write(out, ctx.voidPromise());
-            unflushed = true;
-        }
-        if (unflushed && !reading && hopsQueued.get() == 0 && !flushQueued) {
+        if ((out != null || unflushed) && !reading && hopsQueued.get() == 0 && !flushQueued) {
             // Completed outside a read: others of this connection may complete in the same round of
             // the loop's tasks (a batch the log appended on this loop); one flush after them all.
             flushQueued = true;
@@ -266,8 +284,18 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
         updateAutoRead();
     }
 
+    /** Hands the encoded replies to the channel, unflushed. */
+    private void handOver() {
+        if (out != null) {
+            ctx.write(out, ctx.voidPromise());
+            out = null;
+            unflushed = true;
+        }
+    }
+
     private void flushQueuedReplies() {
         flushQueued = false;
+        handOver();
         if (unflushed) {
             unflushed = false;
             ctx.flush();
@@ -277,6 +305,7 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         reading = false;
+        handOver();
         unflushed = false;
         ctx.flush();
         ctx.fireChannelReadComplete();

@@ -87,6 +87,26 @@ class RespConnectionTest {
         assertThat(channel.isOpen()).isFalse();
     }
 
+    /** The replies of one read batch leave in chunks of about 64 KiB, whole, in order. */
+    @Test
+    void aLongBatchOfRepliesLeavesInOrderedChunks() {
+        String value = "v".repeat(100);
+        send("SET big " + value + "\r\n");
+        assertThat(replies()).isEqualTo("+OK\r\n");
+        int gets = 2_000; // about 214 KB of replies
+        send("GET big\r\n".repeat(gets) + "PING\r\n");
+        List<Integer> chunks = new ArrayList<>();
+        StringBuilder all = new StringBuilder();
+        for (ByteBuf buf = channel.readOutbound(); buf != null; buf = channel.readOutbound()) {
+            chunks.add(buf.readableBytes());
+            all.append(buf.toString(StandardCharsets.ISO_8859_1));
+            buf.release();
+        }
+        assertThat(all.toString()).isEqualTo(("$100\r\n" + value + "\r\n").repeat(gets) + "+PONG\r\n");
+        assertThat(chunks).hasSizeBetween(3, 5).allSatisfy(bytes -> assertThat(bytes)
+                .isLessThan(RespConnection.OUT_CHUNK_BYTES + 200));
+    }
+
     @Test
     void thousandsOfReadsHeldBehindAWriteResumeWithoutDeepNesting() {
         backend.holdWrites = true;
