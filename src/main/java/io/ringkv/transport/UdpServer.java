@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With epoll, {@code threads} sockets bind the same port with SO_REUSEPORT and the kernel
  * spreads clients across them (a client's address always lands on the same socket); with NIO a
- * single socket and event loop serve everything.
+ * single socket and event loop serve everything. With epoll a read is one recvmmsg of up to
+ * {@link #DATAGRAMS_PER_READ_MAX} datagrams, and the replies of a read leave in one sendmmsg.
  */
 public final class UdpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(UdpServer.class);
@@ -33,6 +34,11 @@ public final class UdpServer implements AutoCloseable {
     private final InetSocketAddress address;
 
     /** {@code hook}'s handler, if it gives one, goes in front of {@code handler} on each socket. */
+    /** Datagrams one recvmmsg reads at most (epoll only). */
+    static final int DATAGRAMS_PER_READ_MAX = 32;
+    /** Bytes of one receive buffer at most: the larger the datagrams, the fewer per call. */
+    static final int READ_BUFFER_BYTES_MAX = 256 << 10;
+
     public UdpServer(Transports transports, InetSocketAddress bind, int threads, int datagramBytesMax,
             PacketHandler handler, ChannelHook hook) throws InterruptedException {
         Inbound inbound = new Inbound(handler, datagramBytesMax);
@@ -44,8 +50,8 @@ public final class UdpServer implements AutoCloseable {
                     .channel(transports.datagramChannel())
                     .option(ChannelOption.SO_RCVBUF, 4 << 20)
                     .option(ChannelOption.SO_SNDBUF, 4 << 20)
-                    // One buffer per datagram of the largest size we accept; bigger ones are truncated
-                    // by the kernel and then fail to parse.
+                    // A slot of one byte more than the largest datagram we accept: a bigger one is
+                    // truncated by the kernel to fill its slot, and that tells it apart.
                     .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(datagramBytesMax + 1))
                     .option(ChannelOption.MAX_MESSAGES_PER_READ, 64)
                     .handler(new ChannelInitializer<Channel>() {
@@ -57,6 +63,14 @@ public final class UdpServer implements AutoCloseable {
                     });
             if (transports.nativeEpoll()) {
                 bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
+                // recvmmsg: one receive buffer holds a batch of slots, so one system call reads up
+                // to a batch of datagrams instead of one.
+                int slot = datagramBytesMax + 1;
+                int batch = Math.clamp(READ_BUFFER_BYTES_MAX / slot, 1, DATAGRAMS_PER_READ_MAX);
+                if (batch > 1) {
+                    bootstrap.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, slot)
+                            .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(slot * batch));
+                }
             }
             for (int i = 0; i < sockets; i++) {
                 channels.add(bootstrap.bind(bind).sync().channel());
