@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
@@ -36,8 +37,11 @@ public final class UdpServer implements AutoCloseable {
     /** {@code hook}'s handler, if it gives one, goes in front of {@code handler} on each socket. */
     /** Datagrams one recvmmsg reads at most (epoll only). */
     static final int DATAGRAMS_PER_READ_MAX = 32;
-    /** Bytes of one receive buffer at most: the larger the datagrams, the fewer per call. */
-    static final int READ_BUFFER_BYTES_MAX = 256 << 10;
+    /**
+     * Bytes of one receive buffer at most: the larger the datagrams may be, the fewer per call
+     * (16 at the default limit of 65,507 bytes; only the bytes a datagram fills are touched).
+     */
+    static final int READ_BUFFER_BYTES_MAX = 1 << 20;
 
     public UdpServer(Transports transports, InetSocketAddress bind, int threads, int datagramBytesMax,
             PacketHandler handler, ChannelHook hook) throws InterruptedException {
@@ -64,12 +68,15 @@ public final class UdpServer implements AutoCloseable {
             if (transports.nativeEpoll()) {
                 bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
                 // recvmmsg: one receive buffer holds a batch of slots, so one system call reads up
-                // to a batch of datagrams instead of one.
+                // to a batch of datagrams instead of one. The buffer comes from Netty's classic
+                // pooled allocator: under -Xmx64m the adaptive one treats direct memory as scarce and
+                // would allocate (and free) a buffer this large afresh for every read.
                 int slot = datagramBytesMax + 1;
                 int batch = Math.clamp(READ_BUFFER_BYTES_MAX / slot, 1, DATAGRAMS_PER_READ_MAX);
                 if (batch > 1) {
                     bootstrap.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, slot)
-                            .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(slot * batch));
+                            .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(slot * batch))
+                            .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT);
                 }
             }
             for (int i = 0; i < sockets; i++) {
