@@ -8,7 +8,9 @@
 #  - the UDP path: `ringkv bench` against the node (fsync never) and against the bench tool's UDP
 #    echo server, 32 and 128 requests in flight; the echo server is the ceiling of request/reply
 #    on this box.
-# The server under test is pinned to CPU 0 and the load tool to CPU 1 (taskset, two CPUs or more).
+# The servers are pinned to CPU 0 and the load tool to CPU 1 (taskset, two CPUs or more). The two
+# servers of a comparison run side by side and their tests take turns, each once both are idle
+# (see settle), so that the ratio does not depend on when the machine was faster.
 # Prints a Markdown table (median of the runs with min–max; p50 and p99 are medians too) and
 # writes every run to target/bench/redis.csv.
 #
@@ -41,15 +43,15 @@ WORK=$(mktemp -d)
 # The node runs a copy of the jar: a rebuild of target/ringkv.jar during the run must not change it.
 cp "$ROOT/target/ringkv.jar" "$WORK/ringkv.jar"
 JAR=$WORK/ringkv.jar
-SERVER_PID=
-cleanup() { [[ -n $SERVER_PID ]] && kill -9 "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"; }
+PIDS=() # the servers running now
+cleanup() { ((${#PIDS[@]} == 0)) || kill -9 "${PIDS[@]}" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-wait_for() { # description command...
-  local what=$1; shift
+wait_for() { # description pid log command...
+  local what=$1 pid=$2 log=$3; shift 3
   for _ in $(seq 600); do
     "$@" >/dev/null 2>&1 && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || { echo "$what exited while starting:" >&2; tail -n 30 "$WORK/server.log" >&2; exit 1; }
+    kill -0 "$pid" 2>/dev/null || { echo "$what exited while starting:" >&2; tail -n 30 "$log" >&2; exit 1; }
     sleep 0.1
   done
   echo "$what did not become ready" >&2; exit 1
@@ -59,25 +61,43 @@ start_redis() { # none | aof
   local persistence=(--save "" --appendonly no)
   [[ $1 == aof ]] && persistence=(--save "" --appendonly yes --appendfsync everysec)
   "${PIN_SERVER[@]}" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$WORK/redis" \
-    "${persistence[@]}" >"$WORK/server.log" 2>&1 &
-  SERVER_PID=$!
-  wait_for redis-server redis-cli -p "$REDIS_PORT" ping
+    "${persistence[@]}" >"$WORK/redis.log" 2>&1 &
+  PIDS+=($!)
+  wait_for redis-server $! "$WORK/redis.log" redis-cli -p "$REDIS_PORT" ping
 }
 start_ringkv() { # never | always
   rm -rf "$WORK/data"
   "${PIN_SERVER[@]}" "$JAVA" -Xmx64m -jar "$JAR" --spring.profiles.active=node \
     --ringkv.node.port="$PORT" --server.port="$REST" --ringkv.node.resp-port="$RESP" \
-    --ringkv.storage.dir="$WORK/data" --ringkv.storage.fsync="$1" >"$WORK/server.log" 2>&1 &
-  SERVER_PID=$!
-  wait_for "ringkv node" curl -fs "http://127.0.0.1:$REST/actuator/health/readiness"
+    --ringkv.storage.dir="$WORK/data" --ringkv.storage.fsync="$1" >"$WORK/ringkv.log" 2>&1 &
+  PIDS+=($!)
+  wait_for "ringkv node" $! "$WORK/ringkv.log" curl -fs "http://127.0.0.1:$REST/actuator/health/readiness"
 }
 start_echo() {
-  "${PIN_SERVER[@]}" "$JAVA" -jar "$JAR" bench --echo-server "$ECHO_PORT" >"$WORK/server.log" 2>&1 &
-  SERVER_PID=$!
+  "${PIN_SERVER[@]}" "$JAVA" -jar "$JAR" bench --echo-server "$ECHO_PORT" >"$WORK/echo.log" 2>&1 &
+  PIDS+=($!)
   sleep 1.5 # the echo server has no readiness probe; a JVM and Netty start well within this
-  kill -0 "$SERVER_PID"
+  kill -0 $!
 }
-stop_server() { kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=; }
+stop_servers() { kill "${PIDS[@]}" 2>/dev/null; wait "${PIDS[@]}" 2>/dev/null || true; PIDS=(); }
+# CPU clock ticks the running servers have used so far (utime + stime, /proc/<pid>/stat fields 14, 15).
+cpu_ticks() {
+  local pid total=0 fields
+  for pid in "${PIDS[@]}"; do
+    read -r -a fields <<<"$(sed 's/^.*) //' "/proc/$pid/stat")"
+    total=$((total + fields[11] + fields[12]))
+  done
+  echo "$total"
+}
+# Waits (20 s at most) until the servers are idle: less than 4% of a CPU over half a second. A
+# test then never runs beside the other server's leftovers (a log merge, an AOF rewrite).
+settle() {
+  local before after
+  for _ in $(seq 40); do
+    before=$(cpu_ticks); sleep 0.5; after=$(cpu_ticks)
+    ((after - before <= 2)) && return 0
+  done
+}
 
 # One redis-benchmark run of SET then GET; appends a CSV line per test:
 # server,config,test,pipeline,run,rps,p50_ms,p99_ms
@@ -107,22 +127,32 @@ udp_bench() { # target port inflight run [--expect-echo]
 } | tee "$OUT/redis-header.txt"
 
 echo "server,config,test,pipeline,run,rps,p50_ms,p99_ms" >"$CSV"
-for config in none aof; do
-  start_redis "$config"
-  for run in $(seq "$RUNS"); do for p in 1 16; do benchmark redis "$config" "$REDIS_PORT" "$p" "$run"; done; done
-  stop_server
-done
-for config in never always; do
-  start_ringkv "$config"
-  for run in $(seq "$RUNS"); do for p in 1 16; do benchmark ringkv "$config" "$RESP" "$p" "$run"; done; done
-  if [[ $config == never ]]; then
-    for run in $(seq "$RUNS"); do for inflight in 32 128; do udp_bench node "$PORT" "$inflight" "$run"; done; done
+# Both servers of a pair run side by side, idle but for the test at hand, and their runs take
+# turns: a drift of the machine's speed during the run (this box's neighbours) then weighs on both
+# sides alike instead of on whichever ran later.
+for pair in "none never" "aof always"; do
+  read -r rconfig kconfig <<<"$pair"
+  start_redis "$rconfig"
+  start_ringkv "$kconfig"
+  # One uncounted pass each: the JVM's compilers warm up, and both stores hold the keys before
+  # the first counted GET.
+  for port in "$REDIS_PORT" "$RESP"; do
+    "${PIN_LOAD[@]}" redis-benchmark -p "$port" -c "$CLIENTS" -n "$((REQUESTS * 5))" -d "$VALUE_BYTES" \
+      -r "$KEYSPACE" -P 16 -t set,get -q >/dev/null
+  done
+  for run in $(seq "$RUNS"); do for p in 1 16; do
+    settle; benchmark redis "$rconfig" "$REDIS_PORT" "$p" "$run"
+    settle; benchmark ringkv "$kconfig" "$RESP" "$p" "$run"
+  done; done
+  if [[ $kconfig == never ]]; then
+    start_echo
+    for run in $(seq "$RUNS"); do for inflight in 32 128; do
+      settle; udp_bench echo "$ECHO_PORT" "$inflight" "$run" --expect-echo
+      settle; udp_bench node "$PORT" "$inflight" "$run"
+    done; done
   fi
-  stop_server
+  stop_servers
 done
-start_echo
-for run in $(seq "$RUNS"); do for inflight in 32 128; do udp_bench echo "$ECHO_PORT" "$inflight" "$run" --expect-echo; done; done
-stop_server
 
 # stat <server> <config> <test> <pipeline>: "rps lo hi p50 p99" over the runs
 stat() {
