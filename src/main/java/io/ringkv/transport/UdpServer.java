@@ -2,11 +2,11 @@ package io.ringkv.transport;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
@@ -29,12 +29,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class UdpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(UdpServer.class);
-
-    private final EventLoopGroup group;
-    private final List<Channel> channels = new ArrayList<>();
-    private final InetSocketAddress address;
-
-    /** {@code hook}'s handler, if it gives one, goes in front of {@code handler} on each socket. */
     /** Datagrams one recvmmsg reads at most (epoll only). */
     static final int DATAGRAMS_PER_READ_MAX = 32;
     /**
@@ -43,6 +37,11 @@ public final class UdpServer implements AutoCloseable {
      */
     static final int READ_BUFFER_BYTES_MAX = 1 << 20;
 
+    private final EventLoopGroup group;
+    private final List<Channel> channels = new ArrayList<>();
+    private final InetSocketAddress address;
+
+    /** {@code hook}'s handler, if it gives one, goes in front of {@code handler} on each socket. */
     public UdpServer(Transports transports, InetSocketAddress bind, int threads, int datagramBytesMax,
             PacketHandler handler, ChannelHook hook) throws InterruptedException {
         Inbound inbound = new Inbound(handler, datagramBytesMax);

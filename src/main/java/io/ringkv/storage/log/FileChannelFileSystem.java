@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /** {@link LogFileSystem} over one real directory with {@link FileChannel}s. */
@@ -151,7 +152,6 @@ public final class FileChannelFileSystem implements LogFileSystem {
         private volatile Tail tail;
         /** Cleared when a mapping failed or the file closed: every read is a positional read. */
         private boolean mappable = true;
-        private boolean closed;
 
         ChannelFile(FileChannel channel) throws IOException {
             this.channel = channel;
@@ -188,7 +188,7 @@ public final class FileChannelFileSystem implements LogFileSystem {
          */
         private MemorySegment tail(int index, long need) {
             Tail current = tail;
-            if (current != null && current.index == index && need <= current.mapping.byteSize()) {
+            if (current != null && current.covers(index, need)) {
                 return current.mapping;
             }
             long start = index * WINDOW_BYTES;
@@ -199,28 +199,25 @@ public final class FileChannelFileSystem implements LogFileSystem {
             }
             synchronized (this) {
                 current = tail;
-                if (current != null && current.index == index && need <= current.mapping.byteSize()) {
+                if (current != null && current.covers(index, need)) {
                     return current.mapping;
                 }
-                if (!mappable) {
-                    return null;
-                }
-                try {
-                    MemorySegment mapping = channel.map(FileChannel.MapMode.READ_ONLY, start, upTo - start,
-                            Arena.ofAuto());
+                MemorySegment mapping = map(start, upTo - start, Arena.ofAuto());
+                if (mapping != null) {
                     tail = new Tail(index, mapping);
-                    return mapping;
-                } catch (IOException | UnsupportedOperationException | IllegalStateException e) {
-                    mappable = false;
-                    return null;
                 }
+                return mapping;
             }
         }
 
-        private record Tail(int index, MemorySegment mapping) {}
+        private record Tail(int index, MemorySegment mapping) {
+            boolean covers(int window, long need) {
+                return index == window && need <= mapping.byteSize();
+            }
+        }
 
         /** The mapped window, mapping it if the file covers it whole; null if it does not yet. */
-        private MemorySegment window(int index) throws IOException {
+        private MemorySegment window(int index) {
             MemorySegment[] mapped = windows;
             if (index < mapped.length && mapped[index] != null) {
                 return mapped[index];
@@ -233,21 +230,30 @@ public final class FileChannelFileSystem implements LogFileSystem {
                 if (index < mapped.length && mapped[index] != null) {
                     return mapped[index];
                 }
-                if (!mappable) {
-                    return null;
+                MemorySegment window = map(index * WINDOW_BYTES, WINDOW_BYTES, arena);
+                if (window != null) {
+                    MemorySegment[] grown = Arrays.copyOf(mapped, Math.max(mapped.length, index + 1));
+                    grown[index] = window;
+                    windows = grown;
                 }
-                MemorySegment window;
-                try {
-                    window = channel.map(FileChannel.MapMode.READ_ONLY, index * WINDOW_BYTES, WINDOW_BYTES, arena);
-                } catch (IOException | UnsupportedOperationException | IllegalStateException e) {
-                    // Out of address space, or a file system without mmap: positional reads serve.
-                    mappable = false;
-                    return null;
-                }
-                MemorySegment[] grown = java.util.Arrays.copyOf(mapped, Math.max(mapped.length, index + 1));
-                grown[index] = window;
-                windows = grown;
                 return window;
+            }
+        }
+
+        /**
+         * Maps bytes of the file read-only into {@code into}; null once a mapping has failed (out of
+         * address space, a file system without mmap) or the file closed: positional reads serve
+         * from then on. Called with this held.
+         */
+        private MemorySegment map(long start, long bytes, Arena into) {
+            if (!mappable) {
+                return null;
+            }
+            try {
+                return channel.map(FileChannel.MapMode.READ_ONLY, start, bytes, into);
+            } catch (IOException | UnsupportedOperationException | IllegalStateException e) {
+                mappable = false;
+                return null;
             }
         }
 
@@ -276,7 +282,7 @@ public final class FileChannelFileSystem implements LogFileSystem {
                 // unread, until close).
                 int whole = (int) (size >>> WINDOW_SHIFT);
                 if (whole < windows.length) {
-                    windows = java.util.Arrays.copyOf(windows, whole);
+                    windows = Arrays.copyOf(windows, whole);
                 }
                 readable = Math.min(readable, size);
                 tail = null;
@@ -295,8 +301,7 @@ public final class FileChannelFileSystem implements LogFileSystem {
                     windows = new MemorySegment[0];
                     tail = null;
                     mappable = false;
-                    if (!closed) {
-                        closed = true;
+                    if (arena.scope().isAlive()) {
                         arena.close();
                     }
                 }
