@@ -28,9 +28,10 @@ public interface PacketHandler {
     /** Answers one packet over the transport it came in on. */
     interface Replier {
         /**
-         * Queues the reply. When called on the receiving event loop during {@link #handle} the
-         * listener flushes once per read batch (one syscall for many replies); from any other
-         * thread or later, the reply is flushed immediately. The array must not be mutated after.
+         * Queues the reply, from any thread. Replies given during {@link #handle} leave together at
+         * the end of the read batch (one system call for many); replies given later leave together
+         * with whatever else the event loop's queued tasks reply. The array must not be mutated
+         * after.
          */
         void reply(byte[] bytes);
 

@@ -27,7 +27,7 @@ public final class TcpServer implements AutoCloseable {
         listener = new TcpListener(transports, bind, threads, "tcp", ch -> {
             ch.pipeline().addLast("frames", new VarintFrameDecoder(frameBytesMax));
             hook.addTo(ch.pipeline());
-            ch.pipeline().addLast("requests", new Inbound(handler));
+            ch.pipeline().addLast("requests", new Inbound(handler, new ReplyFlusher(ch)));
         });
     }
 
@@ -60,8 +60,11 @@ public final class TcpServer implements AutoCloseable {
          */
         private boolean rejected;
 
-        Inbound(PacketHandler handler) {
+        private final ReplyFlusher replies;
+
+        Inbound(PacketHandler handler, ReplyFlusher replies) {
             this.handler = handler;
+            this.replies = replies;
         }
 
         @Override
@@ -71,14 +74,11 @@ public final class TcpServer implements AutoCloseable {
             }
             Channel channel = ctx.channel();
             InetSocketAddress sender = (InetSocketAddress) channel.remoteAddress();
+            replies.reading();
             handler.handle(frame, sender, new PacketHandler.Replier() {
                 @Override
                 public void reply(byte[] bytes) {
-                    if (channel.eventLoop().inEventLoop()) {
-                        channel.write(frame(bytes), channel.voidPromise());
-                    } else {
-                        channel.writeAndFlush(frame(bytes), channel.voidPromise());
-                    }
+                    replies.write(frame(bytes));
                 }
 
                 @Override
@@ -94,7 +94,7 @@ public final class TcpServer implements AutoCloseable {
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
-            ctx.flush();
+            replies.readComplete();
         }
 
         @Override

@@ -4,7 +4,6 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -44,7 +43,6 @@ public final class UdpServer implements AutoCloseable {
     /** {@code hook}'s handler, if it gives one, goes in front of {@code handler} on each socket. */
     public UdpServer(Transports transports, InetSocketAddress bind, int threads, int datagramBytesMax,
             PacketHandler handler, ChannelHook hook) throws InterruptedException {
-        Inbound inbound = new Inbound(handler, datagramBytesMax);
         int sockets = transports.nativeEpoll() ? threads : 1;
         group = transports.newGroup(sockets, "ringkv-udp");
         try {
@@ -61,7 +59,7 @@ public final class UdpServer implements AutoCloseable {
                         @Override
                         protected void initChannel(Channel ch) {
                             hook.addTo(ch.pipeline());
-                            ch.pipeline().addLast("requests", inbound);
+                            ch.pipeline().addLast("requests", new Inbound(handler, datagramBytesMax, new ReplyFlusher(ch)));
                         }
                     });
             if (transports.nativeEpoll()) {
@@ -101,15 +99,16 @@ public final class UdpServer implements AutoCloseable {
         group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     }
 
-    /** Stateless, so one instance serves every socket of the group. */
-    @ChannelHandler.Sharable
+    /** One per socket: its replies are flushed per read batch by its {@link ReplyFlusher}. */
     private static final class Inbound extends SimpleChannelInboundHandler<DatagramPacket> {
         private final PacketHandler handler;
         private final int datagramBytesMax;
+        private final ReplyFlusher replies;
 
-        Inbound(PacketHandler handler, int datagramBytesMax) {
+        Inbound(PacketHandler handler, int datagramBytesMax, ReplyFlusher replies) {
             this.handler = handler;
             this.datagramBytesMax = datagramBytesMax;
+            this.replies = replies;
         }
 
         @Override
@@ -121,17 +120,11 @@ public final class UdpServer implements AutoCloseable {
                 return;
             }
             InetSocketAddress sender = packet.sender();
-            Channel channel = ctx.channel();
+            replies.reading();
             handler.handle(packet.content(), sender, new PacketHandler.Replier() {
                 @Override
                 public void reply(byte[] bytes) {
-                    DatagramPacket reply = new DatagramPacket(Unpooled.wrappedBuffer(bytes), sender);
-                    if (channel.eventLoop().inEventLoop()) {
-                        // Flushed once per read batch in channelReadComplete: one syscall, many replies.
-                        channel.write(reply, channel.voidPromise());
-                    } else {
-                        channel.writeAndFlush(reply, channel.voidPromise());
-                    }
+                    replies.write(new DatagramPacket(Unpooled.wrappedBuffer(bytes), sender));
                 }
 
                 @Override
@@ -143,7 +136,7 @@ public final class UdpServer implements AutoCloseable {
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
-            ctx.flush();
+            replies.readComplete();
         }
 
         @Override

@@ -51,11 +51,15 @@ class RingKvClientUdpTest {
 
     @Test
     void lostDatagramsAreResentWithTheSameIdAfterDoublingTimeouts() {
-        try (FakeNode node = FakeNode.start(dropFirst(2, store()));
+        // The first datagram is answered: a warm-up, so that the first send of the measured call is
+        // not late after its timeout was armed (class loading), which would shorten the first gap.
+        FakeNode.Behavior store = store();
+        try (FakeNode node = FakeNode.start(r -> r.index() == 1 || r.index() == 2 ? null : store.respond(r));
                 RingKvClient client = client(node, 60, 4)) {
+            client.put("warm-up", "v");
             client.put("k", "v");
 
-            List<FakeNode.Received> received = node.received();
+            List<FakeNode.Received> received = node.received().subList(1, node.received().size());
             assertThat(received).as("seed %d", seed).hasSize(3);
             assertOneMessageFromOneSocket(received);
             assertThat(gapMs(received, 1)).isBetween(55L, 60 + SLACK_MS);

@@ -46,9 +46,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * like every test here).
  *
  * <p>This class runs the suite on the {@code memory} engine; a subclass that overrides
- * {@link #storageArgs()} runs the same tests on another engine ({@link LogEngineProtocolIT}). The
- * node belongs to the test instance, of which there is one per class, so two classes never share
- * a node.
+ * {@link #storageArgs()} runs the same tests on another engine or setting ({@link
+ * LogEngineProtocolIT}, {@link LogEngineNoFsyncProtocolIT}). The node belongs to the test instance,
+ * of which there is one per class, so two classes never share a node.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -63,6 +63,11 @@ class NodeProtocolIT {
     /** The storage settings of the node under test, as {@code --name=value} arguments. */
     protected Map<String, String> storageArgs() {
         return Map.of("ringkv.storage.engine", "memory");
+    }
+
+    /** The node under test, for a subclass's own tests. */
+    protected NodeProcess node() {
+        return node;
     }
 
     @BeforeAll
@@ -263,6 +268,18 @@ class NodeProtocolIT {
         assertThat(replayed.getValue().toStringUtf8()).isEqualTo("old");
         assertThat(replayed.getVersion()).isEqualTo(1);
         assertThat(client.get(key).getValue().toStringUtf8()).isEqualTo("new");
+    }
+
+    @Test
+    void aRequestSentOnceIsAnsweredWithoutFurtherTraffic() {
+        // No retry and nothing else sent: a reply held back until the node reads again never comes.
+        ByteString key = key("k");
+        for (KVRequest request : List.of(Kv.put(key, bytes("v"), 1), Kv.get(key), Kv.remove(key))) {
+            ByteString id = Kv.newId();
+            client.send(Envelope.sealRequest(id, request));
+            assertCode(client.awaitReply(id, Duration.ofSeconds(5)).orElseThrow(
+                    () -> new AssertionError("no reply to a lone " + request.getCommand())), ErrorCode.SUCCESS);
+        }
     }
 
     @Test
