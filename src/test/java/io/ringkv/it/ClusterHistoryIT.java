@@ -77,7 +77,7 @@ class ClusterHistoryIT {
         History history = new History();
         try (EcsProcess ecs = EcsProcess.start(NODES,
                 "--ringkv.ecs.failure-timeout=" + FAILURE_TIMEOUT.toSeconds() + "s",
-                "--ringkv.ecs.node-java-options=-Xmx64m -Dringkv.faults.enabled=true");
+                EcsProcess.nodeJavaOptions("-Dringkv.faults.enabled=true"));
                 ExecutorService pool = Executors.newFixedThreadPool(CLIENTS)) {
             JsonNode cluster = ecs.awaitCluster(NODES + " UP nodes", EcsProcess.READY_TIMEOUT,
                     c -> EcsProcess.upNodes(c).size() == NODES && c.path("operation").isNull());

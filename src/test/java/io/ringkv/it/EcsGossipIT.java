@@ -49,7 +49,7 @@ class EcsGossipIT {
         try (EcsProcess ecs = EcsProcess.start(NODES, "--ringkv.replication.factor=" + RF,
                 "--ringkv.ecs.failure-timeout=" + FAILURE_TIMEOUT.toMillis() + "ms",
                 "--ringkv.ecs.ring-push-fanout=1",
-                "--ringkv.ecs.node-java-options=-Xmx64m -Dringkv.faults.enabled=true")) {
+                EcsProcess.nodeJavaOptions("-Dringkv.faults.enabled=true"))) {
             JsonNode cluster = ecs.awaitCluster(NODES + " UP nodes", EcsProcess.READY_TIMEOUT,
                     c -> EcsProcess.upNodes(c).size() == NODES && c.path("operation").isNull());
             List<EcsProcess.LaunchedNode> nodes = new ArrayList<>();

@@ -67,8 +67,9 @@ public final class EcsProcess implements AutoCloseable {
         // and the nodes' gossip ports at data + 300, all below 32768, where the kernel's ephemeral
         // ports (bind to port 0, client sockets) begin.
         int base = 20_000 + 400 * ThreadLocalRandom.current().nextInt(31);
-        command = new ArrayList<>(List.of(System.getProperty("ringkv.java"), "-Xmx64m", "-jar",
-                System.getProperty("ringkv.jar"),
+        command = new ArrayList<>(List.of(System.getProperty("ringkv.java")));
+        command.addAll(NodeProcess.JVM_OPTIONS);
+        command.addAll(List.of("-jar", System.getProperty("ringkv.jar"),
                 "--spring.profiles.active=ecs",
                 "--server.port=" + restPort,
                 "--ringkv.admin.token=" + token,
@@ -82,11 +83,26 @@ public final class EcsProcess implements AutoCloseable {
                 "--ringkv.ecs.tick-interval=500ms",
                 // Shared CI machines start several JVMs at once: a node can take a minute to be ready.
                 "--ringkv.ecs.node-start-timeout=4m"));
+        if (extraArgs.stream().noneMatch(arg -> arg.startsWith(NODE_JAVA_OPTIONS))) {
+            command.add(nodeJavaOptions());
+        }
         command.addAll(extraArgs);
         this.logDir = Path.of(System.getProperty("ringkv.jar")).toAbsolutePath().getParent().resolve("it-logs");
         Files.createDirectories(logDir);
         this.logFile = logDir.resolve("ecs-" + restPort + ".log");
         Files.writeString(logFile, String.join(" ", command) + System.lineSeparator());
+    }
+
+    private static final String NODE_JAVA_OPTIONS = "--ringkv.ecs.node-java-options=";
+
+    /**
+     * The ECS argument that gives the nodes it launches {@link NodeProcess#JVM_OPTIONS} and then
+     * {@code more}; without one, {@link #start} passes it with none.
+     */
+    public static String nodeJavaOptions(String... more) {
+        List<String> options = new ArrayList<>(NodeProcess.JVM_OPTIONS);
+        options.addAll(List.of(more));
+        return NODE_JAVA_OPTIONS + String.join(" ", options);
     }
 
     /** Starts an ECS that launches {@code initialNodes} nodes, and waits until its REST API answers. */

@@ -44,6 +44,15 @@ import java.util.stream.Stream;
  */
 public final class NodeProcess implements AutoCloseable {
     /**
+     * The JVM options of every JVM the ITs start (nodes and ECS). {@code -Xmx64m} is the deployment's
+     * heap. {@code -XX:TieredStopAtLevel=1} compiles with C1 only: the ITs start a hundred short-lived
+     * JVMs on a two-core machine, often five at once, and C2's compilations were a third of a node's
+     * start-up CPU (five nodes ready after 36 s with C2, 20 s without, measured with the jar of
+     * commit d3c9d72), paid back only by hours of steady load. The compiler tier changes speed, not
+     * behaviour; the benchmarks ({@code ops/bench}) run nodes with the JVM's defaults.
+     */
+    public static final List<String> JVM_OPTIONS = List.of("-Xmx64m", "-XX:TieredStopAtLevel=1");
+    /**
      * Bound on start-up. A quiet box starts a node in 3-5 s, but a shared CI machine running other
      * JVMs can take over 30 s (seen: loop 141 of a 200-loop crash run at load average 12).
      */
@@ -160,7 +169,8 @@ public final class NodeProcess implements AutoCloseable {
             args.put("ringkv.admin.token", token);
             customize.accept(args);
 
-            List<String> command = new ArrayList<>(List.of(requiredProperty("ringkv.java"), "-Xmx64m"));
+            List<String> command = new ArrayList<>(List.of(requiredProperty("ringkv.java")));
+            command.addAll(JVM_OPTIONS);
             command.addAll(jvmOptions);
             command.addAll(List.of("-jar", requiredProperty("ringkv.jar")));
             args.forEach((key, value) -> command.add("--" + key + "=" + value));

@@ -42,7 +42,7 @@ class PartitionIT {
         long seed = TestSeeds.seed();
         try (EcsProcess ecs = EcsProcess.start(NODES, "--ringkv.replication.factor=" + RF,
                 "--ringkv.ecs.failure-timeout=" + FAILURE_TIMEOUT,
-                "--ringkv.ecs.node-java-options=-Xmx64m -Dringkv.faults.enabled=true")) {
+                EcsProcess.nodeJavaOptions("-Dringkv.faults.enabled=true"))) {
             JsonNode cluster = ecs.awaitCluster(NODES + " UP nodes", EcsProcess.READY_TIMEOUT,
                     c -> EcsProcess.upNodes(c).size() == NODES && c.path("operation").isNull());
             List<EcsProcess.LaunchedNode> nodes = new ArrayList<>();
