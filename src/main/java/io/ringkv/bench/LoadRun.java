@@ -25,8 +25,9 @@ final class LoadRun {
             return spec.duration().toNanos() / 1e9;
         }
 
+        /** Requests answered per second: OVERLOAD replies are not counted (see {@link SocketDriver.Figures#answered}). */
         double opsPerSecond() {
-            return figures.replies() / seconds();
+            return figures.answered() / seconds();
         }
     }
 

@@ -23,7 +23,9 @@ final class Report {
                 s.host(), s.port(), r.transport(), s.expectEcho() ? ", expecting echoes" : "", s.sockets(),
                 plural(s.sockets()), s.threads(), plural(s.threads()), s.inFlight(), s.valueBytes(), s.keys(),
                 s.getRatio() * 100, s.seed(), r.seconds(), s.warmup().toNanos() / 1e9));
-        out.append(String.format(Locale.ROOT, "throughput  %,.0f ops/s  (%,d replies)%n", r.opsPerSecond(), f.replies()));
+        long overload = f.replies() - f.answered();
+        out.append(String.format(Locale.ROOT, "throughput  %,.0f ops/s  (%,d replies%s)%n", r.opsPerSecond(), f.replies(),
+                overload == 0 ? "" : String.format(Locale.ROOT, ", not counting %,d OVERLOAD", overload)));
         out.append(String.format(Locale.ROOT, "latency µs  p50 %,d  p99 %,d  p99.9 %,d  max %,d%n",
                 h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9), h.getMaxValue()));
         out.append("replies     ").append(codes(f)).append(System.lineSeparator());

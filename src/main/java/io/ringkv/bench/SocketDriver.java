@@ -224,5 +224,14 @@ final class SocketDriver extends ChannelInboundHandlerAdapter {
         long replies() {
             return latencyUs.getTotalCount();
         }
+
+        /**
+         * Replies that answered their request: all but OVERLOAD, which asks for the same request
+         * again later (the node's reply cache is full of replies it must keep, or too much is in
+         * flight) and is not work done.
+         */
+        long answered() {
+            return replies() - codes[ErrorCode.OVERLOAD.code()];
+        }
     }
 }

@@ -56,6 +56,10 @@ public final class RequestProcessor implements PacketHandler {
 
     private record InflightKey(InetSocketAddress client, ByteString messageId) {}
 
+    private static InflightKey inflightKey(Origin key) {
+        return new InflightKey(key.client(), ByteString.copyFrom(key.messageId()));
+    }
+
     @Override
     public void handle(ByteBuf packet, InetSocketAddress sender, Replier replier) {
         long startNanos = System.nanoTime();
@@ -104,8 +108,10 @@ public final class RequestProcessor implements PacketHandler {
             replier.reply(origin == null ? cached : Envelope.resealReply(cached, messageId));
             return;
         }
-        InflightKey inflightKey = new InflightKey(key.client(), ByteString.copyFrom(key.messageId()));
-        if (inflight.containsKey(inflightKey)) {
+        // Most requests complete within this call and are never tracked: no key is built while
+        // nothing is in flight.
+        InflightKey inflightKey = inflight.isEmpty() ? null : inflightKey(key);
+        if (inflightKey != null && inflight.containsKey(inflightKey)) {
             metrics.discarded("retry-inflight");
             return;
         }
@@ -128,14 +134,15 @@ public final class RequestProcessor implements PacketHandler {
             finish(messageId, key, origin != null, sender, replier, command, done.join(), startNanos);
             return;
         }
-        inflight.put(inflightKey, Boolean.TRUE);
+        InflightKey tracked = inflightKey != null ? inflightKey : inflightKey(key);
+        inflight.put(tracked, Boolean.TRUE);
         outcome.whenComplete((response, failure) -> {
             KVResponse reply = failure == null ? response : internalFailure(command, failure);
             try {
                 finish(messageId, key, origin != null, sender, replier, command, reply, startNanos);
             } finally {
                 // Removed only after the reply is cached, so a retry always finds one of the two.
-                inflight.remove(inflightKey);
+                inflight.remove(tracked);
             }
         });
     }

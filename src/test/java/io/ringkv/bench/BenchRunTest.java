@@ -73,6 +73,23 @@ class BenchRunTest {
     }
 
     @Test
+    void overloadRepliesAreNotCountedAsThroughput() throws Exception {
+        // Every third datagram is answered OVERLOAD (wait 1 ms), the others as a store would.
+        FakeNode.Behavior store = FakeNode.store();
+        try (FakeNode node = FakeNode.start(
+                r -> r.index() % 3 == 0 ? FakeNode.reply(r, FakeNode.overload(1)) : store.respond(r))) {
+            LoadRun.Result result = LoadRun.run(spec(node.port(), false, Duration.ofSeconds(1)));
+            SocketDriver.Figures f = result.figures();
+            long overload = f.codes()[ErrorCode.OVERLOAD.code()];
+            assertThat(overload).as("seed %d", seed).isPositive();
+            assertThat(f.answered()).isEqualTo(f.replies() - overload).isPositive();
+            assertThat(result.opsPerSecond()).isEqualTo(f.answered() / 0.8);
+            assertThat(Report.text(result)).contains(String.format(java.util.Locale.ROOT,
+                    "(%,d replies, not counting %,d OVERLOAD)", f.replies(), overload));
+        }
+    }
+
+    @Test
     void lostRequestsAreCountedAndTheirSlotsReused() throws Exception {
         // Every fourth datagram is dropped; each loss frees its slot after the timeout.
         FakeNode.Behavior lossy = r -> r.index() % 4 == 3 ? null : FakeNode.store().respond(r);
