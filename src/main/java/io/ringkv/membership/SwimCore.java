@@ -11,9 +11,11 @@ import io.ringkv.membership.Message.SyncRequest;
 import io.ringkv.membership.Update.Kind;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
@@ -75,6 +77,13 @@ public final class SwimCore {
     private final Forwards forwards;
     /** Syncs in progress: how many more pages to pull from each address. Bounded by {@link #SYNCS_MAX}. */
     private final Map<Address, Integer> syncPagesLeft = new LinkedHashMap<>();
+    /**
+     * Members asked for one page from the middle of their table: a reply that reaches the table's
+     * end is followed by a page from its beginning, so that the table wraps around and the members
+     * that sort first are as likely to be in a sync as any other (without it the first member was
+     * never, and a dead view of one of the first few could outlast a healed partition by minutes).
+     */
+    private final Set<Address> syncWraps = new HashSet<>();
     private static final int SYNCS_MAX = 64;
     private static final int SEEDS_MAX = 64;
     private List<Address> seeds = List.of();
@@ -526,7 +535,11 @@ public final class SwimCore {
             return;
         }
         // From a random place, so that single pages cover the whole table over time.
-        startSync(target.endpoint.address(), ids.get(random.nextInt(ids.size())), 1);
+        String afterId = ids.get(random.nextInt(ids.size()));
+        startSync(target.endpoint.address(), afterId, 1);
+        if (syncPagesLeft.containsKey(target.endpoint.address())) {
+            syncWraps.add(target.endpoint.address());
+        }
     }
 
     private void startSync(Address to, String afterId, int pages) {
@@ -534,6 +547,7 @@ public final class SwimCore {
             return;
         }
         syncPagesLeft.put(to, pages);
+        syncWraps.remove(to);
         Update selfUpdate = Update.alive(self, incarnation);
         send(to, g -> new SyncRequest(selfUpdate, afterId, g));
     }
@@ -558,8 +572,11 @@ public final class SwimCore {
             apply(update, nowMs, false);
         }
         Integer pagesLeft = syncPagesLeft.remove(from);
+        boolean wraps = syncWraps.remove(from);
         if (pagesLeft != null && pagesLeft > 1 && !reply.nextAfterId().isEmpty() && !reply.members().isEmpty()) {
             startSync(from, reply.nextAfterId(), pagesLeft - 1);
+        } else if (pagesLeft != null && wraps && reply.nextAfterId().isEmpty()) {
+            startSync(from, "", 1); // the rest of the page, from the table's beginning
         }
         if (table.liveCount() > 1) {
             nextJoinAtMs = Long.MAX_VALUE;
