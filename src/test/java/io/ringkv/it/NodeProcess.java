@@ -43,15 +43,17 @@ import java.util.stream.Stream;
  * <p>Not thread-safe; one test thread drives it (the clients it hands out may be used from many).
  */
 public final class NodeProcess implements AutoCloseable {
+    /** The JVM options of every JVM the ITs start: the deployment's heap. */
+    public static final List<String> JVM_OPTIONS = List.of("-Xmx64m");
     /**
-     * The JVM options of every JVM the ITs start (nodes and ECS). {@code -Xmx64m} is the deployment's
-     * heap. {@code -XX:TieredStopAtLevel=1} compiles with C1 only: the ITs start a hundred short-lived
-     * JVMs on a two-core machine, often five at once, and C2's compilations were a third of a node's
-     * start-up CPU (five nodes ready after 36 s with C2, 20 s without, measured with the jar of
-     * commit d3c9d72), paid back only by hours of steady load. The compiler tier changes speed, not
-     * behaviour; the benchmarks ({@code ops/bench}) run nodes with the JVM's defaults.
+     * Compiles with C1 only, for JVMs that start several at once ({@link EcsProcess}'s clusters, a
+     * static cluster): five nodes starting together on a two-core machine were ready after 36 s
+     * with C2 and 20 s without, since C2's start-up compilations were a third of each one's CPU
+     * (measured with the jar of commit d3c9d72). A lone JVM starts faster with C2, which compiles on
+     * the idle core (CrashLoopIT's restarts: p50 4.2 s with C2, 5.5 s with C1 only). The compiler
+     * tier changes speed, not behaviour; the benchmarks ({@code ops/bench}) keep the JVM's defaults.
      */
-    public static final List<String> JVM_OPTIONS = List.of("-Xmx64m", "-XX:TieredStopAtLevel=1");
+    public static final String C1_ONLY = "-XX:TieredStopAtLevel=1";
     /**
      * Bound on start-up. A quiet box starts a node in 3-5 s, but a shared CI machine running other
      * JVMs can take over 30 s (seen: loop 141 of a 200-loop crash run at load average 12).
