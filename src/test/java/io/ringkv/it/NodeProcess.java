@@ -49,9 +49,11 @@ public final class NodeProcess implements AutoCloseable {
      * Compiles with C1 only, for JVMs that start several at once ({@link EcsProcess}'s clusters, a
      * static cluster): five nodes starting together on a two-core machine were ready after 36 s
      * with C2 and 20 s without, since C2's start-up compilations were a third of each one's CPU
-     * (measured with the jar of commit d3c9d72). A lone JVM starts faster with C2, which compiles on
-     * the idle core (CrashLoopIT's restarts: p50 4.2 s with C2, 5.5 s with C1 only). The compiler
-     * tier changes speed, not behaviour; the benchmarks ({@code ops/bench}) keep the JVM's defaults.
+     * (measured with the jar of commit d3c9d72). A lone node starts faster with C1 only too (4.6-5.2
+     * s against 6.9-7.0 s, measured after this was limited to the JVMs that start together); the
+     * ITs that start one node at a time (CrashLoopIT restarts its node 15 times) still run it with
+     * the JVM's default compilers. The compiler tier changes speed, not behaviour; the benchmarks
+     * ({@code ops/bench}) keep the JVM's defaults.
      */
     public static final String C1_ONLY = "-XX:TieredStopAtLevel=1";
     /**
