@@ -535,21 +535,21 @@ public final class SwimCore {
             return;
         }
         // From a random place, so that single pages cover the whole table over time.
-        String afterId = ids.get(random.nextInt(ids.size()));
-        startSync(target.endpoint.address(), afterId, 1);
-        if (syncPagesLeft.containsKey(target.endpoint.address())) {
+        if (startSync(target.endpoint.address(), ids.get(random.nextInt(ids.size())), 1)) {
             syncWraps.add(target.endpoint.address());
         }
     }
 
-    private void startSync(Address to, String afterId, int pages) {
+    /** Asks {@code to} for {@code pages} pages after {@code afterId}; false if too many syncs run. */
+    private boolean startSync(Address to, String afterId, int pages) {
         if (syncPagesLeft.size() >= SYNCS_MAX && !syncPagesLeft.containsKey(to)) {
-            return;
+            return false;
         }
         syncPagesLeft.put(to, pages);
         syncWraps.remove(to);
         Update selfUpdate = Update.alive(self, incarnation);
         send(to, g -> new SyncRequest(selfUpdate, afterId, g));
+        return true;
     }
 
     private void onSyncRequest(Address from, SyncRequest sync, long nowMs) {

@@ -1,8 +1,8 @@
 package io.ringkv.transport;
 
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.Unpooled;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -59,7 +59,8 @@ public final class UdpServer implements AutoCloseable {
                         @Override
                         protected void initChannel(Channel ch) {
                             hook.addTo(ch.pipeline());
-                            ch.pipeline().addLast("requests", new Inbound(handler, datagramBytesMax, new ReplyFlusher(ch)));
+                            ch.pipeline().addLast("requests",
+                                    new Inbound(handler, datagramBytesMax, new ReplyFlusher(ch)));
                         }
                     });
             if (transports.nativeEpoll()) {

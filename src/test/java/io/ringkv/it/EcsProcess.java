@@ -45,6 +45,7 @@ public final class EcsProcess implements AutoCloseable {
     private static final Pattern PID = Pattern.compile("\"pid\"\\s*:\\s*(\\d+)");
     private static final Set<Long> PIDS = ConcurrentHashMap.newKeySet();
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final String NODE_JAVA_OPTIONS = "--ringkv.ecs.node-java-options=";
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> PIDS.forEach(pid -> ProcessHandle.of(pid)
@@ -93,8 +94,6 @@ public final class EcsProcess implements AutoCloseable {
         this.logFile = logDir.resolve("ecs-" + restPort + ".log");
         Files.writeString(logFile, String.join(" ", command) + System.lineSeparator());
     }
-
-    private static final String NODE_JAVA_OPTIONS = "--ringkv.ecs.node-java-options=";
 
     /**
      * The ECS argument that gives the nodes it launches {@link NodeProcess#JVM_OPTIONS}, {@link
