@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import tools.jackson.databind.JsonNode;
@@ -135,7 +136,9 @@ class FailoverIT {
 
             long resumedAt = System.nanoTime();
             KVResponse reply = kv.awaitReply(id, Duration.ofSeconds(10)).orElseThrow(
-                    () -> new AssertionError("no reply from the resumed " + victim));
+                    () -> new AssertionError("no reply from the resumed " + victim + " within 10 s; "
+                            + kv.awaitReply(id, Duration.ofSeconds(10)).map(late -> "then " + Kv.describe(late))
+                                    .orElse("none in 10 s more either") + ": " + whyNoReply(node)));
             long replyMs = (System.nanoTime() - resumedAt) / 1_000_000;
             JsonNode info = nodeInfo(ecs, node);
             assertThat(ErrorCode.of(reply.getErrCode())).as("the resumed %s must not serve %s as owner: %s %d ms after"
@@ -262,13 +265,51 @@ class FailoverIT {
 
     /** Which processes hold a UDP port (ss -ulpn): more than one node would share its datagrams. */
     private static String udpPortHolders(int port) {
+        return run("ss", "-Hulpn", "sport = :" + port).lines().collect(Collectors.joining(" / "));
+    }
+
+    /**
+     * One line of what the node can tell about a request it did not answer: its request and discard
+     * counters, who holds its UDP port, what its UDP event loops are doing, and its log's last lines.
+     */
+    private static String whyNoReply(EcsProcess.LaunchedNode node) {
+        List<String> facts = new ArrayList<>();
+        try (var http = java.net.http.HttpClient.newHttpClient()) {
+            String metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + node.host()
+                            + ":" + node.restPort() + "/actuator/prometheus")).timeout(Duration.ofSeconds(5)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            metrics.lines().filter(l -> l.startsWith("ringkv_discarded_total")
+                            || (l.startsWith("ringkv_requests_seconds_count") && l.contains("command=\"get\"")))
+                    .forEach(facts::add);
+        } catch (java.io.IOException e) {
+            facts.add("metrics: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        facts.add("UDP port " + node.port() + " held by: " + udpPortHolders(node.port()));
+        String jcmd = ProcessHandle.current().info().command().orElse("java").replaceFirst("java$", "jcmd");
+        for (String thread : run(jcmd, Long.toString(node.pid()), "Thread.print").split("\\R\\R")) {
+            if (thread.startsWith("\"ringkv-udp")) {
+                facts.add(thread.lines().limit(5).map(String::strip).collect(Collectors.joining(" / ")));
+            }
+        }
         try {
-            Process ss = new ProcessBuilder("ss", "-Hulpn", "sport = :" + port).redirectErrorStream(true).start();
-            String out = new String(ss.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            ss.waitFor(5, TimeUnit.SECONDS);
+            List<String> log = java.nio.file.Files.readAllLines(node.logFile());
+            facts.add("log: " + String.join(" / ", log.subList(Math.max(0, log.size() - 12), log.size())));
+        } catch (java.io.IOException e) {
+            facts.add("log: " + e);
+        }
+        return String.join(" | ", facts);
+    }
+
+    private static String run(String... command) {
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            process.waitFor(10, TimeUnit.SECONDS);
             return out.strip();
         } catch (java.io.IOException e) {
-            return "(ss failed: " + e + ")";
+            return "(" + command[0] + " failed: " + e + ")";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "(interrupted)";
