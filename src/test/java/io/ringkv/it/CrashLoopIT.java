@@ -72,12 +72,6 @@ class CrashLoopIT {
     /** Writers notice the kill within ~100 ms; this bounds a writer stuck in OVERLOAD back-off. */
     private static final Duration WRITER_STOP_MAX = Duration.ofSeconds(30);
     private static final int FAILURES_SHOWN_MAX = 10;
-    /**
-     * The node JVM compiles with C1 only: restarts, which dominate this test's run time, take
-     * ~1.5-2 s less on two cores (Spring start-up is mostly cold code), and the JIT tier has no
-     * bearing on what reaches the disk.
-     */
-    private static final List<String> NODE_JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1");
 
     @Test
     void acknowledgedWritesSurviveKillNine() throws Exception {
@@ -91,7 +85,7 @@ class CrashLoopIT {
                 seed, loops, WRITERS, model.keys());
 
         long firstStartNanos = System.nanoTime();
-        try (NodeProcess node = NodeProcess.start("CrashLoopIT", NODE_JVM_OPTIONS, CrashLoopIT::nodeArgs);
+        try (NodeProcess node = NodeProcess.start("CrashLoopIT", CrashLoopIT::nodeArgs);
                 ExecutorService pool = Executors.newFixedThreadPool(WRITERS)) {
             System.out.printf("CrashLoopIT: first start %d ms (%s)%n", millisSince(firstStartNanos), node);
             for (int loop = 1; loop <= loops; loop++) {

@@ -70,7 +70,6 @@ public final class EcsProcess implements AutoCloseable {
         int base = 20_000 + 400 * ThreadLocalRandom.current().nextInt(31);
         command = new ArrayList<>(List.of(System.getProperty("ringkv.java")));
         command.addAll(NodeProcess.JVM_OPTIONS);
-        command.add(NodeProcess.C1_ONLY); // it starts while its nodes do
         command.addAll(List.of("-jar", System.getProperty("ringkv.jar"),
                 "--spring.profiles.active=ecs",
                 "--server.port=" + restPort,
@@ -96,13 +95,11 @@ public final class EcsProcess implements AutoCloseable {
     }
 
     /**
-     * The ECS argument that gives the nodes it launches {@link NodeProcess#JVM_OPTIONS}, {@link
-     * NodeProcess#C1_ONLY} (it launches them together) and then {@code more}; without one, {@link
-     * #start} passes it with none.
+     * The ECS argument that gives the nodes it launches {@link NodeProcess#JVM_OPTIONS} and then
+     * {@code more}; without one, {@link #start} passes it with none.
      */
     public static String nodeJavaOptions(String... more) {
         List<String> options = new ArrayList<>(NodeProcess.JVM_OPTIONS);
-        options.add(NodeProcess.C1_ONLY);
         options.addAll(List.of(more));
         return NODE_JAVA_OPTIONS + String.join(" ", options);
     }

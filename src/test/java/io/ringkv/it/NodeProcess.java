@@ -43,19 +43,15 @@ import java.util.stream.Stream;
  * <p>Not thread-safe; one test thread drives it (the clients it hands out may be used from many).
  */
 public final class NodeProcess implements AutoCloseable {
-    /** The JVM options of every JVM the ITs start: the deployment's heap. */
-    public static final List<String> JVM_OPTIONS = List.of("-Xmx64m");
     /**
-     * Compiles with C1 only, for JVMs that start several at once ({@link EcsProcess}'s clusters, a
-     * static cluster): five nodes starting together on a two-core machine were ready after 36 s
-     * with C2 and 20 s without, since C2's start-up compilations were a third of each one's CPU
-     * (measured with the jar of commit d3c9d72). A lone node starts faster with C1 only too (4.6-5.2
-     * s against 6.9-7.0 s, measured after this was limited to the JVMs that start together); the
-     * ITs that start one node at a time (CrashLoopIT restarts its node 15 times) still run it with
-     * the JVM's default compilers. The compiler tier changes speed, not behaviour; the benchmarks
-     * ({@code ops/bench}) keep the JVM's defaults.
+     * The JVM options of every JVM the ITs start: the deployment's heap, and C1 only. The ITs start
+     * hundreds of JVMs, mostly to run cold code (Spring's start-up) for seconds, on two cores, often
+     * several at once: five nodes starting together were ready after 36 s with C2 and 20 s with C1
+     * only (measured with the jar of commit d3c9d72), and a lone node after 4.6-5.2 s against
+     * 6.9-7.0 s. The compiler tier changes speed, not behaviour; the benchmarks ({@code ops/bench})
+     * and {@code ops/ringkv} keep the JVM's defaults.
      */
-    public static final String C1_ONLY = "-XX:TieredStopAtLevel=1";
+    public static final List<String> JVM_OPTIONS = List.of("-Xmx64m", "-XX:TieredStopAtLevel=1");
     /**
      * Bound on start-up. A quiet box starts a node in 3-5 s, but a shared CI machine running other
      * JVMs can take over 30 s (seen: loop 141 of a 200-loop crash run at load average 12).

@@ -77,8 +77,7 @@ class StaticClusterIT {
         }
         for (int i = 0; i < NODES; i++) {
             int port = ports[i];
-            // Spawned together, so C1 only (see NodeProcess.C1_ONLY).
-            nodes.add(NodeProcess.spawn("static-" + (i + 1), List.of(NodeProcess.C1_ONLY), args -> {
+            nodes.add(NodeProcess.spawn("static-" + (i + 1), args -> {
                 args.put("ringkv.node.port", Integer.toString(port));
                 args.put("ringkv.cluster.peers", peers.toString());
                 args.put("ringkv.cluster.key", "static-cluster-it-key");
