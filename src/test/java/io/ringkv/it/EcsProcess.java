@@ -433,18 +433,58 @@ public final class EcsProcess implements AutoCloseable {
         }
     }
 
-    /** Sends a signal ({@code STOP}, {@code CONT}) to a process with kill(1). */
+    /**
+     * Sends a signal ({@code STOP}, {@code CONT}) to a process with kill(1). After {@code STOP} it
+     * waits until every thread of the process has stopped: kill(2) returns once the signal is
+     * queued, and each thread stops only when it next runs, so on a busy machine a node's event
+     * loop could still answer a request sent "after" the SIGSTOP, with the lease it held then.
+     */
     public static void signal(long pid, String signal) {
         try {
             Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
             if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
                 throw new AssertionError("kill -" + signal + " " + pid + " failed");
             }
+            if (signal.equals("STOP")) {
+                awaitStopped(pid);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted", e);
+        }
+    }
+
+    /** Waits until no thread of {@code pid} runs (each in state T, or gone), as /proc tells. */
+    private static void awaitStopped(long pid) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + STOP_GRACE.toNanos();
+        Path tasks = Path.of("/proc", Long.toString(pid), "task");
+        while (true) {
+            List<String> running = new ArrayList<>();
+            try (var threads = Files.list(tasks)) {
+                for (Path thread : threads.toList()) {
+                    String stat;
+                    try {
+                        stat = Files.readString(thread.resolve("stat"));
+                    } catch (java.nio.file.NoSuchFileException e) {
+                        continue; // the thread ended
+                    }
+                    // "tid (name) S ...": the name may hold spaces and parentheses, the state follows the last ')'.
+                    char state = stat.substring(stat.lastIndexOf(')') + 1).strip().charAt(0);
+                    if (state != 'T' && state != 't' && state != 'Z' && state != 'X') {
+                        running.add(stat.substring(0, stat.lastIndexOf(')') + 1) + " " + state);
+                    }
+                }
+            }
+            if (running.isEmpty()) {
+                return;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("pid " + pid + " still runs threads " + STOP_GRACE + " after SIGSTOP: "
+                        + running);
+            }
+            Thread.sleep(1);
         }
     }
 
