@@ -52,9 +52,20 @@ final class LogContext {
         return segment;
     }
 
-    /** A segment stopped being written to: give it a hint file in the background. */
+    /**
+     * A segment stopped being written to: give it a hint file in the background, unless a merge is
+     * about to take it (then the merge writes the hints, of its outputs, and gives one to each
+     * segment whose hint waited for it and that it left).
+     */
     void afterRoll(Segment rolled) {
-        maintenance.submit("hint file for segment " + rolled.id, () -> writeHint(rolled, maintenance::stopped));
+        maintenance.submit("hint file for segment " + rolled.id, () -> {
+            Merger m = merger;
+            if (m != null && m.takesSoon(rolled)) {
+                stats.hintsDeferred.increment();
+                return;
+            }
+            writeHint(rolled, maintenance::stopped);
+        });
     }
 
     /** Called by the writer after each batch: queue a merge when enough bytes are dead. */
@@ -148,6 +159,6 @@ final class LogContext {
                 st.fsyncNanos.sum(), st.batches.sum(), st.batchedOps.sum(), st.batchOpsMax, st.merges.sum(),
                 st.mergeBytesRead.sum(), st.mergeBytesWritten.sum(), st.mergeBytesReclaimed.sum(), st.mergeNanos.sum(),
                 st.corruptRecords.sum(), st.corruptBytes.sum(), st.tornTailBytes.sum(), st.badHints.sum(),
-                st.hintsWritten.sum(), keydir.offHeapBytes(), writer.queue().queuedBytes(), writer.failure());
+                st.hintsWritten.sum(), st.hintsDeferred.sum(), keydir.offHeapBytes(), writer.queue().queuedBytes(), writer.failure());
     }
 }

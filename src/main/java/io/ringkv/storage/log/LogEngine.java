@@ -392,6 +392,7 @@ public final class LogEngine implements StorageEngine {
             long tornTailBytes,
             long badHints,
             long hintsWritten,
+            long hintsDeferred,
             long keydirOffHeapBytes,
             long writeQueueBytes,
             String writeFailure) {}

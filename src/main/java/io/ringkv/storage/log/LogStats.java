@@ -21,6 +21,8 @@ final class LogStats {
     final LongAdder tornTailBytes = new LongAdder();
     final LongAdder badHints = new LongAdder();
     final LongAdder hintsWritten = new LongAdder();
+    /** Rolled segments whose hint was left to the merge about to take them. */
+    final LongAdder hintsDeferred = new LongAdder();
     final LongAdder maintenanceFailures = new LongAdder();
 
     private final LongConsumer fsyncNanosListener;

@@ -61,7 +61,27 @@ final class Merger {
 
     /** Whether dead bytes in immutable segments passed both thresholds (cheap; writer thread). */
     boolean worthMerging() {
-        if (ctx.config.mergeDeadRatio() > 1 || ctx.config.clock().getAsLong() - lastMergeEndNanos < BACKOFF_NANOS) {
+        return ctx.config.clock().getAsLong() - lastMergeEndNanos >= BACKOFF_NANOS && deadPastThresholds();
+    }
+
+    /**
+     * Whether an automatic merge will take {@code rolled}, a segment just rolled, soon: it is dead
+     * past the ratio that makes it an input, and the dead bytes pass the thresholds that start a
+     * merge (at the latest once the backoff after the last one ends, on the next commit). Under
+     * overwrites a rolled segment is often nearly all dead already; its hint file would be read by
+     * nobody, since the merge replaces it with hinted outputs.
+     */
+    boolean takesSoon(Segment rolled) {
+        return takes(rolled) && deadPastThresholds();
+    }
+
+    /** Whether {@link #runAutomatic} takes this segment as an input (unless it takes them all). */
+    private boolean takes(Segment s) {
+        return s.bytes() > 0 && s.deadBytes() >= ctx.config.mergeDeadRatio() * s.bytes();
+    }
+
+    private boolean deadPastThresholds() {
+        if (ctx.config.mergeDeadRatio() > 1) {
             return false;
         }
         long dead = 0;
@@ -79,14 +99,25 @@ final class Merger {
         List<Segment> immutable = immutableSegments();
         List<Segment> inputs = new ArrayList<>();
         for (Segment s : immutable) {
-            if (s.bytes() > 0 && s.deadBytes() >= ctx.config.mergeDeadRatio() * s.bytes()) {
+            if (takes(s)) {
                 inputs.add(s);
             }
         }
         if (inputs.isEmpty()) {
             inputs = immutable; // dead bytes spread thin over many segments: take them all
         }
-        merge(limit(inputs));
+        List<Segment> chosen = limit(inputs);
+        Report report = merge(chosen);
+        if (report.aborted()) {
+            return;
+        }
+        // Segments whose hint waited for this merge (takesSoon) and that it did not take (the
+        // limits, or no longer dead enough) get their hint now.
+        for (Segment s : immutable) {
+            if (!s.hinted() && (report.inputs() == 0 || !chosen.contains(s))) {
+                ctx.writeHint(s, ctx.maintenance::stopped);
+            }
+        }
     }
 
     /** Merges every immutable segment with dead bytes, then once more what kept tombstones. */
