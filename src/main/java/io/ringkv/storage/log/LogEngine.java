@@ -345,7 +345,10 @@ public final class LogEngine implements StorageEngine {
         }
     }
 
-    /** A clean close leaves the last segment immutable with a hint, so the next start reads no values. */
+    /**
+     * A clean close leaves every segment immutable with a hint, so the next start reads no values:
+     * the last one, and those whose hint waited for a merge that did not come.
+     */
     private void finishActive() {
         Segment active = ctx.writer.active();
         if (ctx.writer.failure() != null) {
@@ -355,12 +358,17 @@ public final class LogEngine implements StorageEngine {
             if (active.bytes() == 0) {
                 ctx.fs.delete(Segment.dataName(active.id));
                 ctx.fs.syncDirectory();
-                return;
+            } else {
+                active.markImmutable();
+                ctx.writeHint(active, () -> false);
             }
-            active.markImmutable();
-            ctx.writeHint(active, () -> false);
+            for (Segment s : ctx.segments.live()) {
+                if (s.immutable() && !s.hinted()) {
+                    ctx.writeHint(s, () -> false);
+                }
+            }
         } catch (IOException e) {
-            log.warn("could not write the hint of segment {} at close: {}", active.id, e.toString());
+            log.warn("could not write the hints at close: {}", e.toString());
         }
     }
 
