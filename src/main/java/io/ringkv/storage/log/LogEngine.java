@@ -333,7 +333,7 @@ public final class LogEngine implements StorageEngine {
             }
         }
         ctx.maintenance.stop();
-        finishActive();
+        finishSegments();
         for (Segment s : ctx.segments.onDisk()) {
             s.closeQuietly();
         }
@@ -349,7 +349,7 @@ public final class LogEngine implements StorageEngine {
      * A clean close leaves every segment immutable with a hint, so the next start reads no values:
      * the last one, and those whose hint waited for a merge that did not come.
      */
-    private void finishActive() {
+    private void finishSegments() {
         Segment active = ctx.writer.active();
         if (ctx.writer.failure() != null) {
             return;
