@@ -7,8 +7,11 @@ import io.ringkv.wire.proto.KVRequest;
 import io.ringkv.wire.proto.KVResponse;
 import io.ringkv.wire.proto.Msg;
 import java.nio.ByteBuffer;
+import java.util.Random;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class EnvelopeTest {
     private static final ByteString ID = ByteString.copyFromUtf8("0123456789abcdef");
@@ -20,6 +23,64 @@ class EnvelopeTest {
         crc.update(ID.toByteArray());
         crc.update(payload.toByteArray());
         assertThat(Checksum.of(ID, payload)).isEqualTo(crc.getValue());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 100, 16 * 1024, 16 * 1024 + 1, 40_000})
+    void checksumOfLargeAndSlicedByteStringsIsCrc32OfTheirBytes(int payloadBytes) {
+        byte[] bytes = new byte[payloadBytes + 7];
+        new Random(payloadBytes).nextBytes(bytes);
+        // A slice (BoundedByteString) as the parser hands out when it shares the envelope's array.
+        ByteString payload = ByteString.copyFrom(bytes).substring(7);
+        CRC32 crc = new CRC32();
+        crc.update(ID.toByteArray());
+        crc.update(bytes, 7, payloadBytes);
+        assertThat(Checksum.of(ID, payload)).isEqualTo(crc.getValue());
+    }
+
+    @Test
+    void sealedEnvelopesAreByteForByteWhatTheGeneratedCodeWrites() {
+        Random random = new Random(431);
+        for (int i = 0; i < 200; i++) {
+            ByteString id = randomBytes(random, 1 + random.nextInt(Envelope.MESSAGE_ID_BYTES_MAX));
+            KVResponse response = KVResponse.newBuilder()
+                    .setErrCode(random.nextInt(40))
+                    .setValue(randomBytes(random, random.nextInt(i < 190 ? 300 : 20_000)))
+                    .setVersion(random.nextInt())
+                    .build();
+            KVRequest request = KVRequest.newBuilder()
+                    .setCommand(random.nextInt(0x30))
+                    .setKey(randomBytes(random, random.nextInt(33)))
+                    .setValue(randomBytes(random, random.nextInt(i < 190 ? 300 : 20_000)))
+                    .build();
+            assertThat(Envelope.sealReply(id, response))
+                    .isEqualTo(Envelope.seal(id, response.toByteString()).toByteArray());
+            assertThat(Envelope.sealRequest(id, request))
+                    .isEqualTo(Envelope.seal(id, request.toByteString()).toByteArray());
+        }
+    }
+
+    @Test
+    void anOpenedRequestDoesNotChangeWhenTheReceiveBufferIsReused() {
+        KVRequest request = KVRequest.newBuilder()
+                .setCommand(Command.PUT.code())
+                .setKey(ByteString.copyFromUtf8("key"))
+                .setValue(ByteString.copyFromUtf8("value"))
+                .build();
+        ByteBuffer received = ByteBuffer.allocateDirect(512);
+        received.put(Envelope.sealRequest(ID, request)).flip();
+        var opened = Envelope.open(received);
+        received.clear();
+        while (received.hasRemaining()) {
+            received.put((byte) 0x5a);
+        }
+        assertThat(opened).isEqualTo(new Envelope.Opened.Request(ID, request));
+    }
+
+    private static ByteString randomBytes(Random random, int length) {
+        byte[] bytes = new byte[length];
+        random.nextBytes(bytes);
+        return ByteString.copyFrom(bytes);
     }
 
     @Test
