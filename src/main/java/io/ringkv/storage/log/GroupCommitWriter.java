@@ -69,6 +69,8 @@ final class GroupCommitWriter implements Runnable {
     private record Pending(Op op, long seq, Segment segment, int offset, int length, boolean existed) {}
 
     private final LogContext ctx;
+    /** Records the keydir no longer points at: their bytes are dead, and the merger may skip them. */
+    private final Keydir.Displaced displaced;
     private final WriteQueue queue;
     /** Held while a batch is processed; guards every field below that is not volatile. */
     private final ReentrantLock appending = new ReentrantLock();
@@ -96,6 +98,7 @@ final class GroupCommitWriter implements Runnable {
 
     GroupCommitWriter(LogContext ctx, Segment active, long nextSeq) {
         this.ctx = ctx;
+        this.displaced = ctx.segments::displaced;
         this.queue = new WriteQueue(ctx.config.writeQueueBytesMax(), this::refusal, this::enqueued);
         this.inline = ctx.config.fsync() instanceof FsyncPolicy.Never;
         this.active = active;
@@ -465,13 +468,12 @@ final class GroupCommitWriter implements Runnable {
     private void apply(Pending p) {
         switch (p.op) {
             case Put put -> {
-                long previous = ctx.keydir.put(put.key(), put.position(), p.seq, p.segment.id, p.offset, p.length, put.version());
-                countDead(previous);
+                ctx.keydir.put(put.key(), put.position(), p.seq, p.segment.id, p.offset, p.length, put.version(), displaced);
                 put.done().complete(null);
             }
             case Remove remove when p.segment == null -> remove.done().complete(false); // no record of its own
             case Remove remove -> {
-                countDead(ctx.keydir.remove(remove.key(), remove.position()));
+                ctx.keydir.remove(remove.key(), remove.position(), displaced);
                 p.segment.addDead(p.length); // a tombstone is never live data
                 remove.done().complete(p.existed);
             }
@@ -479,11 +481,6 @@ final class GroupCommitWriter implements Runnable {
         }
     }
 
-    private void countDead(long previous) {
-        if (previous != -1) {
-            ctx.segments.addDead((int) (previous >>> 32), previous & 0xFFFF_FFFFL);
-        }
-    }
 
     private void control(Control c) {
         try {

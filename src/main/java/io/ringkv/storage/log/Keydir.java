@@ -43,6 +43,11 @@ final class Keydir implements AutoCloseable {
     /** Where a key's record is, as seen by one lookup. */
     record Entry(long seq, int segmentId, int offset, int length, int version) {}
 
+    /** Told, under the mutators' lock, of the PUT record an update or a removal leaves behind. */
+    interface Displaced {
+        void record(int segmentId, int offset, int length);
+    }
+
     private final ReentrantLock mutators = new ReentrantLock();
     private final StampedLock lock = new StampedLock();
     /** Replaced only under the write lock; read under the read lock or by a mutator. */
@@ -105,11 +110,22 @@ final class Keydir implements AutoCloseable {
      * (so the caller can count those bytes dead) or -1 if the key was absent.
      */
     long put(byte[] key, long position, long seq, int segmentId, int offset, int length, int version) {
-        return upsert(key, position, seq, segmentId, offset, length, version, (byte) 0, false);
+        return put(key, position, seq, segmentId, offset, length, version, null);
+    }
+
+    /** {@link #put}, telling {@code displaced} (if not null) of the record it replaced. */
+    long put(byte[] key, long position, long seq, int segmentId, int offset, int length, int version,
+            Displaced displaced) {
+        return upsert(key, position, seq, segmentId, offset, length, version, (byte) 0, false, displaced);
     }
 
     /** Removes key; returns the previous entry as {@link #put} does, or -1 if absent. */
     long remove(byte[] key, long position) {
+        return remove(key, position, null);
+    }
+
+    /** {@link #remove}, telling {@code displaced} (if not null) of the record it removed. */
+    long remove(byte[] key, long position, Displaced displaced) {
         mutators.lock();
         try {
             KeydirTable t = table;
@@ -118,6 +134,9 @@ final class Keydir implements AutoCloseable {
                 return -1;
             }
             long previous = t.packed(i);
+            if (displaced != null && t.flags(i) == 0) {
+                displaced.record(t.segmentId(i), t.offset(i), t.length(i));
+            }
             int keyLength = t.keyLength(i);
             long handle = keyLength > KEY_INLINE_BYTES ? t.handle(i) : -1;
             long stamp = lock.writeLock();
@@ -184,7 +203,8 @@ final class Keydir implements AutoCloseable {
         if (tombstone) {
             recoveredTombstones++;
         }
-        upsert(key, position, seq, segmentId, offset, length, version, tombstone ? KeydirTable.FLAG_TOMBSTONE : 0, true);
+        upsert(key, position, seq, segmentId, offset, length, version, tombstone ? KeydirTable.FLAG_TOMBSTONE : 0, true,
+                null);
     }
 
     /**
@@ -359,7 +379,7 @@ final class Keydir implements AutoCloseable {
     }
 
     private long upsert(byte[] key, long position, long seq, int segmentId, int offset, int length, int version,
-            byte flags, boolean onlyIfNewer) {
+            byte flags, boolean onlyIfNewer, Displaced displaced) {
         mutators.lock();
         try {
             while (true) {
@@ -370,6 +390,9 @@ final class Keydir implements AutoCloseable {
                         return -1;
                     }
                     long previous = t.flags(i) != 0 ? -1 : t.packed(i);
+                    if (displaced != null && previous != -1) {
+                        displaced.record(t.segmentId(i), t.offset(i), t.length(i));
+                    }
                     long stamp = lock.writeLock();
                     try {
                         t.writeLocation(i, seq, segmentId, offset, length, version, flags);

@@ -158,6 +158,7 @@ final class LogContext {
         return new LogEngine.Stats(keydir.size(), live, dead, segments.totalBytes(), count, st.fsyncs.sum(),
                 st.fsyncNanos.sum(), st.batches.sum(), st.batchedOps.sum(), st.batchOpsMax, st.merges.sum(),
                 st.mergeBytesRead.sum(), st.mergeBytesWritten.sum(), st.mergeBytesReclaimed.sum(), st.mergeNanos.sum(),
+                st.mergeDeadSkipped.sum(),
                 st.corruptRecords.sum(), st.corruptBytes.sum(), st.tornTailBytes.sum(), st.badHints.sum(),
                 st.hintsWritten.sum(), st.hintsDeferred.sum(), keydir.offHeapBytes(), writer.queue().queuedBytes(), writer.failure());
     }

@@ -395,6 +395,7 @@ public final class LogEngine implements StorageEngine {
             long mergeBytesWritten,
             long mergeBytesReclaimed,
             long mergeNanosTotal,
+            long mergeDeadSkipped,
             long corruptRecords,
             long corruptBytes,
             long tornTailBytes,

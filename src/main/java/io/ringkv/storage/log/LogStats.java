@@ -16,6 +16,8 @@ final class LogStats {
     final LongAdder mergeBytesWritten = new LongAdder();
     final LongAdder mergeBytesReclaimed = new LongAdder();
     final LongAdder mergeNanos = new LongAdder();
+    /** Records a merge passed over as known dead, without hashing the key or asking the keydir. */
+    final LongAdder mergeDeadSkipped = new LongAdder();
     final LongAdder corruptRecords = new LongAdder();
     final LongAdder corruptBytes = new LongAdder();
     final LongAdder tornTailBytes = new LongAdder();

@@ -19,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * <ol>
  * <li>Scan each input (every CRC checked) and copy a record to {@code <id>.data.tmp} if the keydir
  *     still names its seq (a live value), or if it is a tombstone or wipe that must stay (below);
- *     write the matching {@code <id>.hint.tmp}. Temp files are deleted at start-up.
+ *     write the matching {@code <id>.hint.tmp}. Temp files are deleted at start-up. A value the
+ *     keydir left since this process started is marked in its segment's {@link DeadRecords} and
+ *     passed over without hashing its key or asking the keydir.
  * <li>fsync outputs and hints. Unless the policy is ALWAYS, ask the writer for an fsync too: the
  *     merge dropped records because the keydir held newer ones, which must be on disk before
  *     the dropped ones may disappear.
@@ -187,6 +189,7 @@ final class Merger {
         List<Output> outputs = new ArrayList<>();
         long bytesRead = 0;
         long markersKept = 0;
+        long deadSkipped = 0;
         boolean corruptSeen = false;
         try {
             Output out = null;
@@ -198,6 +201,10 @@ final class Merger {
                         return aborted(inputs.size());
                     }
                     RecordFormat.Header h = scanner.header;
+                    if (h.kind == RecordFormat.KIND_PUT && in.deadRecords.isDead(scanner.offset)) {
+                        deadSkipped++;
+                        continue;
+                    }
                     byte[] key = scanner.key();
                     long position = h.kind == RecordFormat.KIND_WIPE ? 0 : RingPosition.of(key);
                     boolean keep = switch (h.kind) {
@@ -265,6 +272,7 @@ final class Merger {
             ctx.stats.mergeBytesWritten.add(written);
             ctx.stats.mergeBytesReclaimed.add(Math.max(0, bytesRead - written));
             ctx.stats.mergeNanos.add(nanos);
+            ctx.stats.mergeDeadSkipped.add(deadSkipped);
             List<Integer> ids = new ArrayList<>();
             for (Output o : outputs) {
                 ids.add(o.id);

@@ -25,6 +25,8 @@ final class Segment {
     private final AtomicLong bytes;
     /** Bytes of records that a newer record, a tombstone or a wipe has made useless. */
     private final AtomicLong deadBytes = new AtomicLong();
+    /** Which of its PUT records are known dead, for the merger. */
+    final DeadRecords deadRecords = new DeadRecords();
     /** Smallest and largest seq of any valid record in the file; MAX/0 while empty. */
     private volatile long minSeq = Long.MAX_VALUE;
     private volatile long maxSeq;

@@ -51,10 +51,12 @@ final class SegmentSet {
         totalBytes.addAndGet(bytes);
     }
 
-    void addDead(int id, long bytes) {
+    /** The PUT record at offset of segment id is dead for good (see {@link DeadRecords}). */
+    void displaced(int id, int offset, int length) {
         Segment s = live.get(id);
         if (s != null) {
-            s.addDead(bytes);
+            s.addDead(length);
+            s.deadRecords.mark(offset);
         }
     }
 

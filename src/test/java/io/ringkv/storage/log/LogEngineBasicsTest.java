@@ -113,4 +113,48 @@ class LogEngineBasicsTest {
             assertThat(engine.stats().corruptRecords()).isZero();
         }
     }
+
+    @Test
+    void aMergePassesOverValuesTheKeydirLeftAndKeepsEveryLiveOne() throws Exception {
+        // Hot keys are overwritten (and now and then removed), so most of what a merge reads is
+        // dead; each round also writes one key that is never touched again, so that every
+        // segment a merge takes holds live values among the dead ones.
+        var config = Engines.small(dir).segmentBytes(1024).mergeDeadRatio(0.5).build();
+        int rounds = 201; // the last round puts every hot key (removes fall on rounds 3, 10, 17, ...)
+        try (LogEngine engine = LogEngine.open(config)) {
+            for (int round = 0; round < rounds; round++) {
+                for (int i = 0; i < 10; i++) {
+                    if (round % 7 == 3 && i % 3 == 0) {
+                        join(engine.remove(b("hot" + i)));
+                    } else {
+                        join(engine.put(b("hot" + i), b("value-" + round + "-" + i), round));
+                    }
+                }
+                join(engine.put(b("stable" + round), b("kept-" + round), round));
+            }
+            Engines.idle(engine);
+            engine.compact();
+            var stats = engine.stats();
+            assertThat(stats.merges()).isPositive();
+            assertThat(stats.mergeDeadSkipped()).as("%s", stats).isPositive();
+            assertLatest(engine, rounds);
+        }
+        try (LogEngine engine = LogEngine.open(config)) {
+            assertThat(engine.keys()).isEqualTo(rounds + 10);
+            assertLatest(engine, rounds);
+            assertThat(engine.stats().corruptRecords()).isZero();
+        }
+    }
+
+    private static void assertLatest(LogEngine engine, int rounds) throws Exception {
+        for (int round = 0; round < rounds; round++) {
+            var found = engine.get(b("stable" + round));
+            assertThat(found).as("stable%d", round).isNotNull();
+            assertThat(s(found.value())).isEqualTo("kept-" + round);
+            assertThat(found.version()).isEqualTo(round);
+        }
+        for (int i = 0; i < 10; i++) {
+            assertThat(s(engine.get(b("hot" + i)).value())).isEqualTo("value-" + (rounds - 1) + "-" + i);
+        }
+    }
 }

@@ -1,0 +1,72 @@
+package io.ringkv.storage.log;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The PUT records of one segment known to be dead for good: a bit per 16 bytes of file, set at a
+ * record's offset when the keydir stops pointing at it (a newer record of the key, or its
+ * removal). A record is never referenced again once left, so a set bit is always true; a clear bit
+ * only means "ask the keydir". The merger reads it to skip dead records without hashing their
+ * keys and probing the keydir, which under overwrites is most of what it reads.
+ *
+ * <p>Every record is at least {@link RecordFormat#HEADER_BYTES} (over 16) long, so no two records
+ * share a bit. Memory is one bit per 16 bytes (1/128 of the file), in 4 KB chunks allocated the
+ * first time a record in their half megabyte of file dies. Bits are set by the keydir's mutators
+ * and read by the merger without a lock: a mark the merger does not see yet costs it a probe,
+ * nothing more.
+ */
+final class DeadRecords {
+    private static final int OFFSET_SHIFT = 4;
+    private static final int CHUNK_WORDS = 512;
+    /** File bytes one chunk covers: 512 words × 64 bits × 16 bytes = 512 KB. */
+    private static final int CHUNK_SHIFT = 19;
+    private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
+
+    static {
+        if (RecordFormat.HEADER_BYTES <= 1 << OFFSET_SHIFT) {
+            throw new ExceptionInInitializerError("records must be longer than a bit's 16 bytes");
+        }
+    }
+
+    private volatile long[][] chunks = new long[0][];
+
+    /** The PUT record at offset (unsigned) is dead for good. */
+    void mark(int offset) {
+        long at = Integer.toUnsignedLong(offset);
+        long[] words = chunkForWrite((int) (at >>> CHUNK_SHIFT));
+        int bit = (int) (at >>> OFFSET_SHIFT) & (CHUNK_WORDS * 64 - 1);
+        WORDS.getAndBitwiseOrRelease(words, bit >>> 6, 1L << bit);
+    }
+
+    /** True only if the PUT record at offset was marked dead; false says nothing. */
+    boolean isDead(long offset) {
+        long[][] c = chunks;
+        int chunk = (int) (offset >>> CHUNK_SHIFT);
+        if (chunk >= c.length || c[chunk] == null) {
+            return false;
+        }
+        int bit = (int) (offset >>> OFFSET_SHIFT) & (CHUNK_WORDS * 64 - 1);
+        return ((long) WORDS.getAcquire(c[chunk], bit >>> 6) & 1L << bit) != 0;
+    }
+
+    private long[] chunkForWrite(int chunk) {
+        long[][] c = chunks;
+        if (chunk < c.length && c[chunk] != null) {
+            return c[chunk];
+        }
+        synchronized (this) {
+            c = chunks;
+            if (chunk >= c.length) {
+                c = java.util.Arrays.copyOf(c, Math.max(chunk + 1, c.length * 2));
+            } else if (c[chunk] != null) {
+                return c[chunk];
+            } else {
+                c = c.clone();
+            }
+            c[chunk] = new long[CHUNK_WORDS];
+            chunks = c;
+            return c[chunk];
+        }
+    }
+}
