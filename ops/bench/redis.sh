@@ -27,7 +27,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=../lib/bench.sh
 source "$ROOT/ops/lib/bench.sh"
 RUNS=${1:-3} REQUESTS=${2:-200000} UDP_DURATION=${3:-5s}
-CLIENTS=50 VALUE_BYTES=100 KEYSPACE=100000 REPLY_CACHE=1GB
+CLIENTS=50 VALUE_BYTES=100 KEYSPACE=100000 REPLY_CACHE=1GB WARMUP_SECONDS=${RINGKV_BENCH_WARMUP_SECONDS:-40}
 REDIS_PORT=${RINGKV_BENCH_REDIS_PORT:-23479}
 PORT=${RINGKV_BENCH_PORT:-23300} REST=${RINGKV_BENCH_REST_PORT:-23380} RESP=${RINGKV_BENCH_RESP_PORT:-23381}
 ECHO_PORT=${RINGKV_BENCH_ECHO_PORT:-23301}
@@ -112,11 +112,22 @@ benchmark() { # server config port pipeline run
     awk -F, -v prefix="$1,$2" -v p="$4" -v run="$5" 'NR > 1 {
         gsub(/"/, ""); print prefix "," $1 "," p "," run "," $2 "," $5 "," $7 }' >>"$CSV"
 }
+# Uncounted redis-benchmark passes against one server, -P 16 and -P 1 by turns, for WARMUP seconds.
+warm_up() { # port
+  local until=$((SECONDS + WARMUP_SECONDS)) p
+  while ((SECONDS < until)); do
+    for p in 16 1; do
+      "${PIN_LOAD[@]}" redis-benchmark -p "$1" -c "$CLIENTS" -n "$((p > 1 ? REQUESTS * 5 : REQUESTS / 2))" \
+        -d "$VALUE_BYTES" -r "$KEYSPACE" -P "$p" -t set,get -q >/dev/null
+    done
+  done
+}
 # One `ringkv bench` run; appends: udp,<target>,inflight<N>,-,run,ops_per_s,p50_ms,p99_ms
-udp_bench() { # target port inflight run [--expect-echo]
+udp_bench() { # target port inflight run|warm-up [--expect-echo]
   local line
   line=$("${PIN_LOAD[@]}" "$JAVA" -jar "$JAR" bench --port "$2" --inflight "$3" --sockets 2 \
     --duration "$UDP_DURATION" --warmup 2s --value-bytes "$VALUE_BYTES" --keys "$KEYSPACE" --csv "${@:5}" | tail -1)
+  [[ $4 == warm-up ]] && return
   # bench CSV columns: see `ringkv bench --csv-header` (10 ops_per_s, 11 p50_us, 12 p99_us)
   awk -F, -v t="$1" -v i="$3" -v run="$4" '{ printf "udp,%s,inflight%s,-,%s,%s,%.3f,%.3f\n", t, i, run, $10, $11 / 1000, $12 / 1000 }' \
     <<<"$line" >>"$CSV"
@@ -126,7 +137,7 @@ udp_bench() { # target port inflight run [--expect-echo]
   echo "# ringkv vs Redis, $(date -u +%Y-%m-%dT%H:%MZ)"
   echo "- $(redis-server --version | cut -d' ' -f1-3), $(redis-benchmark --version); ringkv $(unzip -p "$JAR" META-INF/MANIFEST.MF 2>/dev/null | sed -n 's/^Implementation-Version: //p' | tr -d '\r') on $("$JAVA" -version 2>&1 | head -1)"
   echo "- $(uname -srm), $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)); pinning: server ${PIN_SERVER[*]:-none}, load ${PIN_LOAD[*]:-none}"
-  echo "- redis-benchmark: ${CLIENTS} clients, ${VALUE_BYTES}-byte values, ${KEYSPACE} random keys, ${REQUESTS} requests per test (×5 with -P 16); ringkv bench: ${UDP_DURATION} after 2s warm-up, 2 sockets, 90% GET, node reply cache ${REPLY_CACHE}; ${RUNS} runs each"
+  echo "- redis-benchmark: ${CLIENTS} clients, ${VALUE_BYTES}-byte values, ${KEYSPACE} random keys, ${REQUESTS} requests per test (×5 with -P 16); ringkv bench: ${UDP_DURATION} after 2s warm-up, 2 sockets, 90% GET, node reply cache ${REPLY_CACHE}; ${RUNS} runs each, after ${WARMUP_SECONDS} s of uncounted redis-benchmark passes per server and one uncounted UDP pass each"
 } | tee "$OUT/redis-header.txt"
 
 echo "server,config,test,pipeline,run,rps,p50_ms,p99_ms" >"$CSV"
@@ -137,18 +148,21 @@ for pair in "none never" "aof always"; do
   read -r rconfig kconfig <<<"$pair"
   start_redis "$rconfig"
   start_ringkv "$kconfig"
-  # One uncounted pass each: the JVM's compilers warm up, and both stores hold the keys before
-  # the first counted GET.
-  for port in "$REDIS_PORT" "$RESP"; do
-    "${PIN_LOAD[@]}" redis-benchmark -p "$port" -c "$CLIENTS" -n "$((REQUESTS * 5))" -d "$VALUE_BYTES" \
-      -r "$KEYSPACE" -P 16 -t set,get -q >/dev/null
-  done
+  # Uncounted passes first, so that both stores hold the keys before the first counted GET and
+  # the JVM has compiled its hot paths: under this load the node's C2 compiler thread takes ~20 %
+  # of its CPU for the first 20-30 s and settles after 35-40 s (measured per thread).
+  warm_up "$REDIS_PORT"; warm_up "$RESP"
   for run in $(seq "$RUNS"); do for p in 1 16; do
     settle; benchmark redis "$rconfig" "$REDIS_PORT" "$p" "$run"
     settle; benchmark ringkv "$kconfig" "$RESP" "$p" "$run"
   done; done
   if [[ $kconfig == never ]]; then
     start_echo
+    # One uncounted pass each, for the same reason: the UDP path is code the RESP passes did not run.
+    for target in "echo $ECHO_PORT --expect-echo" "node $PORT"; do
+      read -r name port expect <<<"$target"
+      settle; udp_bench "$name" "$port" 128 warm-up ${expect:+"$expect"}
+    done
     for run in $(seq "$RUNS"); do for inflight in 32 128; do
       settle; udp_bench echo "$ECHO_PORT" "$inflight" "$run" --expect-echo
       settle; udp_bench node "$PORT" "$inflight" "$run"
