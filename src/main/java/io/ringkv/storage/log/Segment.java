@@ -148,6 +148,7 @@ final class Segment {
 
     /** Drops the live reference; once readers are done, deleter receives the segment. */
     void retire(Consumer<Segment> deleter) {
+        deadRecords.release(); // no merge will take it any more
         onUnreferenced = deleter;
         release();
     }
@@ -162,6 +163,7 @@ final class Segment {
     }
 
     void closeQuietly() {
+        deadRecords.release();
         try {
             file.close();
         } catch (IOException ignored) {

@@ -41,4 +41,32 @@ class DeadRecordsTest {
         assertThat(dead.isDead(100L << 20)).isTrue();
         assertThat(dead.isDead(0)).isFalse();
     }
+
+    @Test
+    void aReleasedSegmentForgetsItsMarksAndGivesTheirHeapBack() {
+        DeadRecords dead = new DeadRecords();
+        long before = DeadRecords.budgetUsed();
+        dead.mark(0);
+        dead.mark(3 << 20);
+        assertThat(DeadRecords.budgetUsed() - before).isEqualTo(2 * 4096);
+        dead.release();
+        assertThat(DeadRecords.budgetUsed()).isEqualTo(before);
+        assertThat(dead.isDead(0)).isFalse();
+        dead.mark(0);
+        assertThat(dead.isDead(0)).as("a mark after the release").isFalse();
+        assertThat(DeadRecords.budgetUsed()).isEqualTo(before);
+        dead.release();
+        assertThat(DeadRecords.budgetUsed()).isEqualTo(before);
+    }
+
+    @Test
+    void pastTheBudgetMarksAreDroppedAndNothingIsCalledDead() {
+        DeadRecords dead = new DeadRecords(0);
+        long before = DeadRecords.budgetUsed();
+        dead.mark(0);
+        dead.mark(1 << 20);
+        assertThat(dead.isDead(0)).isFalse();
+        assertThat(dead.isDead(1 << 20)).isFalse();
+        assertThat(DeadRecords.budgetUsed()).isEqualTo(before);
+    }
 }
