@@ -369,8 +369,12 @@ public final class SwimCore {
         int seq = probe.seq;
         Member member = table.get(target);
         // Lifeguard's buddy system: a suspect learns of its suspicion from the first probe, so it
-        // can refute at once (or, if it did already, answer with the refutation).
-        List<Update> first = member.state == Kind.SUSPECT ? List.of(member.asUpdate()) : List.of();
+        // can refute at once (or, if it did already, answer with the refutation). And the prober
+        // names itself: a member that every copy of this one's join news missed learns of it from
+        // its first probe (each member probes every other within a round), instead of only from a
+        // state sync.
+        Update prober = Update.alive(self, incarnation);
+        List<Update> first = member.state == Kind.SUSPECT ? List.of(member.asUpdate(), prober) : List.of(prober);
         send(member.endpoint.address(), g -> new Ping(seq, target, g), first);
     }
 

@@ -51,6 +51,22 @@ class SwimCoreTest {
     }
 
     @Test
+    void aPingNamesItsSenderSoThatAMemberWhomItsJoinNewsMissedLearnsOfIt() {
+        Scenario s = new Scenario(B);
+        Ping ping = (Ping) s.next(Ping.class, PERIOD_MS).message();
+        assertThat(ping.gossip()).contains(Update.alive(A, 0));
+
+        // The other side: a hears a probe from c, which it never heard of, and learns of c from it.
+        s.sent.clear();
+        s.receive(C, new Ping(77, "a", List.of(Update.alive(C, 0))));
+        assertThat(s.events(Joined.class)).containsExactly(new Joined(C, 0));
+        assertThat(s.sent).singleElement().satisfies(ack -> {
+            assertThat(ack.to()).isEqualTo(C.address());
+            assertThat(ack.message()).isInstanceOfSatisfying(Ack.class, a -> assertThat(a.seq()).isEqualTo(77));
+        });
+    }
+
+    @Test
     void aProbeTimeoutSendsPingReqsAndAnIndirectAckSavesTheTarget() {
         Scenario s = new Scenario(B, C, D, E);
         Outgoing out = s.next(Ping.class, PERIOD_MS);
