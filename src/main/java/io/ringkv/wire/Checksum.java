@@ -5,13 +5,13 @@ import java.util.zip.CRC32;
 
 /** The envelope checksum: CRC32 over the messageID bytes followed by the payload bytes. */
 public final class Checksum {
+    private static final int SCRATCH_BYTES = 16 * 1024;
+
     /**
      * A per-thread array the bytes of a {@link ByteString} are copied into for the CRC: CRC32 reads
      * arrays and direct buffers in place, but copies a read-only heap buffer (all a ByteString
      * offers) into a new array of up to 4 KB on every call.
      */
-    private static final int SCRATCH_BYTES = 16 * 1024;
-
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[SCRATCH_BYTES]);
 
     private Checksum() {}

@@ -63,7 +63,7 @@ final class DeadRecords {
         long at = Integer.toUnsignedLong(offset);
         long[] words = chunk((int) (at >>> CHUNK_SHIFT));
         if (words != null) {
-            int bit = (int) (at >>> OFFSET_SHIFT) & (CHUNK_WORDS * 64 - 1);
+            int bit = bitInChunk(at);
             WORDS.getAndBitwiseOrRelease(words, bit >>> 6, 1L << bit);
         }
     }
@@ -75,8 +75,12 @@ final class DeadRecords {
         if (chunk >= c.length || c[chunk] == null) {
             return false;
         }
-        int bit = (int) (offset >>> OFFSET_SHIFT) & (CHUNK_WORDS * 64 - 1);
+        int bit = bitInChunk(offset);
         return ((long) WORDS.getAcquire(c[chunk], bit >>> 6) & 1L << bit) != 0;
+    }
+
+    private static int bitInChunk(long offset) {
+        return (int) (offset >>> OFFSET_SHIFT) & (CHUNK_WORDS * 64 - 1);
     }
 
     /** Gives the chunks back to the budget; marks made after are dropped. Idempotent. */
@@ -103,10 +107,11 @@ final class DeadRecords {
             if (chunk < c.length && c[chunk] != null) {
                 return c[chunk];
             }
-            if (released || BUDGET_USED.addAndGet(CHUNK_BYTES) > budgetBytes) {
-                if (!released) {
-                    BUDGET_USED.addAndGet(-CHUNK_BYTES);
-                }
+            if (released) {
+                return null;
+            }
+            if (BUDGET_USED.addAndGet(CHUNK_BYTES) > budgetBytes) {
+                BUDGET_USED.addAndGet(-CHUNK_BYTES);
                 return null;
             }
             chunksHeld++;

@@ -481,7 +481,6 @@ final class GroupCommitWriter implements Runnable {
         }
     }
 
-
     private void control(Control c) {
         try {
             switch (c.kind()) {

@@ -134,9 +134,7 @@ final class Keydir implements AutoCloseable {
                 return -1;
             }
             long previous = t.packed(i);
-            if (displaced != null && t.flags(i) == 0) {
-                displaced.record(t.segmentId(i), t.offset(i), t.length(i));
-            }
+            tellDisplaced(t, i, displaced);
             int keyLength = t.keyLength(i);
             long handle = keyLength > KEY_INLINE_BYTES ? t.handle(i) : -1;
             long stamp = lock.writeLock();
@@ -378,6 +376,13 @@ final class Keydir implements AutoCloseable {
         }
     }
 
+    /** Tells {@code displaced} (if any) of slot i's record, unless it is a recovery tombstone. */
+    private static void tellDisplaced(KeydirTable t, long i, Displaced displaced) {
+        if (displaced != null && t.flags(i) == 0) {
+            displaced.record(t.segmentId(i), t.offset(i), t.length(i));
+        }
+    }
+
     private long upsert(byte[] key, long position, long seq, int segmentId, int offset, int length, int version,
             byte flags, boolean onlyIfNewer, Displaced displaced) {
         mutators.lock();
@@ -390,9 +395,7 @@ final class Keydir implements AutoCloseable {
                         return -1;
                     }
                     long previous = t.flags(i) != 0 ? -1 : t.packed(i);
-                    if (displaced != null && previous != -1) {
-                        displaced.record(t.segmentId(i), t.offset(i), t.length(i));
-                    }
+                    tellDisplaced(t, i, displaced);
                     long stamp = lock.writeLock();
                     try {
                         t.writeLocation(i, seq, segmentId, offset, length, version, flags);
